@@ -1,0 +1,32 @@
+import type { HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from "@azure/functions";
+
+/**
+ * One list of triggers, registered by `functions/` in Azure and served by the local host: nothing is
+ * registered twice by hand (STYLE: one wiring, two hosts).
+ */
+export interface HttpTriggerSpec {
+  kind: "http";
+  /** Function name: letters, digits, '_' and '-'. */
+  name: string;
+  /** Azure Functions route template below /api, e.g. `schedules/{id}/next`. */
+  route: string;
+  methods: HttpMethod[];
+  handler: HttpHandler;
+}
+
+export interface TimerTriggerSpec {
+  kind: "timer";
+  name: string;
+  /** The app setting holding the NCRONTAB schedule (Azure resolves `%SETTING%`). */
+  scheduleSetting: "SCHEDULER_TICK";
+  handler: TimerHandler;
+}
+
+export interface QueueTriggerSpec {
+  kind: "queue";
+  name: string;
+  queueName: string;
+  handler: StorageQueueHandler;
+}
+
+export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | QueueTriggerSpec;

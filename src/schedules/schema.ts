@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { triggerSchema } from "../recurrence/trigger-schema.js";
+
+/** The zod schemas of a schedule: the API's types, its validation and its OpenAPI document (CONTRACT 1). */
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const scheduleNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,255}$/, {
+    message: "must be 1-255 characters of letters, digits, '-', '_' or '.'",
+  })
+  .meta({ example: "nightly-retrain" });
+
+export const experimentNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,255}$/, { message: "must be 1-255 characters of letters, digits, '-' or '_'" })
+  .meta({ example: "MyExperiment" });
+
+const pipelineVersion = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 letters, digits, '.', '_' or '-'" })
+  .meta({ example: "2" });
+
+const TARGET_KINDS = ["pipelineId", "pipelineEndpointId", "pipelineEndpointName", "endpointUrl"] as const;
+
+/** Exactly one of a published pipeline id, a pipeline endpoint (id or name, optional version), or a URL. */
+export const targetSchema = z
+  .strictObject({
+    pipelineId: z.string().regex(GUID, { message: "must be a published pipeline id (a GUID)" }).optional(),
+    pipelineEndpointId: z
+      .string()
+      .regex(GUID, { message: "must be a pipeline endpoint id (a GUID)" })
+      .optional(),
+    pipelineEndpointName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, { message: "must be 1-255 letters, digits, '-' or '_'" })
+      .optional(),
+    pipelineVersion: pipelineVersion.optional(),
+    endpointUrl: z
+      .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL" })
+      .max(2048)
+      .optional()
+      .meta({ description: "The `endpoint` property of a PublishedPipeline or PipelineEndpoint, as is." }),
+  })
+  .superRefine((target, ctx) => {
+    const given = TARGET_KINDS.filter((kind) => target[kind] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `must have exactly one of ${TARGET_KINDS.join(", ")}${given.length ? ` (got ${given.join(", ")})` : ""}`,
+      });
+    }
+    if (
+      target.pipelineVersion !== undefined &&
+      target.pipelineEndpointId === undefined &&
+      target.pipelineEndpointName === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pipelineVersion"],
+        message: "is allowed only with pipelineEndpointId or pipelineEndpointName",
+      });
+    }
+  })
+  .meta({ id: "Target" });
+export type Target = z.output<typeof targetSchema>;
+
+const MAX_ASSIGNMENTS = 100;
+const assignmentName = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, {
+  message: "must be 1-255 letters, digits, '_', '.' or '-'",
+});
+
+export const parameterAssignmentsSchema = z
+  .record(assignmentName, z.union([z.string().max(8192), z.number(), z.boolean()]))
+  .refine((record) => Object.keys(record).length <= MAX_ASSIGNMENTS, {
+    message: `must have at most ${MAX_ASSIGNMENTS} entries`,
+  })
+  .meta({ example: { pipeline_arg: 20 } });
+
+export const dataPathSchema = z
+  .strictObject({
+    dataStoreName: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, {
+      message: "must be 1-255 letters, digits or underscores",
+    }),
+    relativePath: z.string().min(1).max(1024),
+  })
+  .meta({ id: "DataPath" });
+
+export const dataPathAssignmentsSchema = z
+  .record(assignmentName, dataPathSchema)
+  .refine((record) => Object.keys(record).length <= MAX_ASSIGNMENTS, {
+    message: `must have at most ${MAX_ASSIGNMENTS} entries`,
+  });
+
+export const CATCH_UP_MODES = ["latest", "none", "all"] as const;
+export const DEFAULT_MAX_CATCH_UP_RUNS = 10;
+
+export const policySchema = z
+  .strictObject({
+    catchUp: z.enum(CATCH_UP_MODES).default("latest"),
+    maxCatchUpRuns: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.maxCatchUpRuns !== undefined && policy.catchUp !== "all") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxCatchUpRuns"],
+        message: 'is allowed only with catchUp "all"',
+      });
+    }
+  })
+  .meta({ id: "Policy" });
+export type Policy = z.output<typeof policySchema>;
+
+export const SCHEDULE_STATUSES = ["Active", "Disabled"] as const;
+export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
+
+/** What a user defines: the body of POST /schedules, and the document a merge patch applies to. */
+export const scheduleDefinitionSchema = z
+  .strictObject({
+    name: scheduleNameSchema,
+    description: z.string().max(4096).default(""),
+    status: z.enum(SCHEDULE_STATUSES).default("Active"),
+    target: targetSchema,
+    experimentName: experimentNameSchema,
+    parameterAssignments: parameterAssignmentsSchema.default({}),
+    dataPathAssignments: dataPathAssignmentsSchema.default({}),
+    continueOnStepFailure: z.boolean().default(false),
+    trigger: triggerSchema,
+    policy: policySchema.default({ catchUp: "latest" }),
+  })
+  .meta({ id: "ScheduleDefinition" });
+export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema>;
+
+/** The fields a PATCH may change (CONTRACT 4); anything else in a patch is a 400 naming it. */
+export const PATCHABLE_FIELDS = [
+  "name",
+  "description",
+  "target",
+  "parameterAssignments",
+  "dataPathAssignments",
+  "continueOnStepFailure",
+  "trigger",
+  "policy",
+  "status",
+] as const;
+
+const isoInstant = z.iso.datetime().meta({ example: "2026-11-21T10:30:00.000Z" });
+
+/** A schedule as the API returns it. */
+export const scheduleSchema = scheduleDefinitionSchema
+  .extend({
+    id: z.string().meta({ example: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6" }),
+    createdAt: isoInstant,
+    updatedAt: isoInstant,
+    nextRunAt: isoInstant.nullable().meta({
+      description: "The next instant this schedule fires (UTC), or null when it never will again.",
+    }),
+    etag: z.string(),
+  })
+  .meta({ id: "Schedule" });
+export type Schedule = z.output<typeof scheduleSchema>;

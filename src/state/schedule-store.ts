@@ -1,0 +1,50 @@
+import type { NewScheduleRecord, ScheduleRecord } from "../schedules/record.js";
+import type { ScheduleStatus } from "../schedules/schema.js";
+
+/** Filters of GET /schedules (CONTRACT 4). */
+export interface ScheduleListQuery {
+  status?: ScheduleStatus;
+  pipelineId?: string;
+  pipelineEndpointId?: string;
+  triggerType?: "recurrence" | "cron" | "datastore";
+  /** 1-1000. */
+  top: number;
+  /** Opaque token from a previous page. */
+  continuationToken?: string;
+}
+
+export interface ScheduleListPage {
+  items: ScheduleRecord[];
+  /** Present when there may be more. */
+  continuationToken?: string;
+}
+
+/** A schedule that the scheduling pass must look at: an entry of the due index. */
+export interface DueEntry {
+  scheduleId: string;
+  dueAt: string;
+}
+
+/**
+ * Where schedules are kept. Every write is conditional: names are unique by an insert that fails on
+ * conflict, and `ifMatch` ("*" or an ETag) guards replace and delete.
+ */
+export interface ScheduleStore {
+  /** Throws ConflictError when the name is taken. */
+  insert(record: NewScheduleRecord): Promise<ScheduleRecord>;
+  get(id: string): Promise<ScheduleRecord | undefined>;
+  getByName(name: string): Promise<ScheduleRecord | undefined>;
+  list(query: ScheduleListQuery): Promise<ScheduleListPage>;
+  /**
+   * Replaces `current` (as read) with `next` (same id), moving the name and the due index entry as needed.
+   * Throws PreconditionFailedError when the stored ETag is not `ifMatch` ("*" matches any), NotFoundError when
+   * the schedule is gone, ConflictError when a new name is taken.
+   */
+  replace(current: ScheduleRecord, next: NewScheduleRecord, ifMatch: string): Promise<ScheduleRecord>;
+  /** Throws PreconditionFailedError / NotFoundError as replace does. */
+  delete(current: ScheduleRecord, ifMatch: string): Promise<void>;
+  /** Due index entries with dueAt <= now, oldest first, at most `limit`: cost in proportion to the number due. */
+  findDue(now: Date, limit: number): Promise<DueEntry[]>;
+  /** Resolves when storage answers; for /health. */
+  ping(): Promise<void>;
+}
