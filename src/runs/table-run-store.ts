@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import {
+  odata,
+  RestError,
+  type TableClient,
+  type TableEntity,
+  type TransactionAction,
+} from "@azure/data-tables";
+import { PreconditionFailedError } from "../errors.js";
+import { locateRun, runPartitionKey } from "./run-ids.js";
+import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
+import {
+  UNSETTLED_GRACE_MS,
+  type CreateRunResult,
+  type RunPage,
+  type RunStore,
+  type TickStore,
+} from "./run-store.js";
+
+/**
+ * Runs in one table. A schedule's runs share a partition (`s_<scheduleId>`, API runs `api`) with its claimed
+ * occurrence keys (`occ:<key>`), so that claiming an occurrence and creating its run is one entity group
+ * transaction. Unsettled runs are also listed in the `pending` partition, written before the run so that a
+ * crash at any point leaves something the sweep can find.
+ */
+const PENDING_PARTITION = "pending";
+const SCHEDULER_PARTITION = "scheduler";
+const CHUNK = 30_000;
+
+type RunEntity = TableEntity<Record<string, unknown>>;
+
+export class TableRunStore implements RunStore, TickStore {
+  constructor(private readonly table: TableClient) {}
+
+  async ensureCreated(): Promise<void> {
+    await this.table.createTable();
+  }
+
+  async create(run: NewRunRecord, occurrenceKey?: string): Promise<CreateRunResult> {
+    const location = locateRun(run.id);
+    if (!location) throw new Error(`Malformed run id ${run.id}`);
+    await this.table.upsertEntity(
+      {
+        partitionKey: PENDING_PARTITION,
+        rowKey: run.id,
+        checkAt: new Date(Date.parse(run.createdAt) + UNSETTLED_GRACE_MS).toISOString(),
+      },
+      "Replace",
+    );
+    const actions: TransactionAction[] = [["create", runToEntity(run)]];
+    if (occurrenceKey !== undefined) {
+      actions.unshift([
+        "create",
+        { partitionKey: location.partitionKey, rowKey: occurrenceRowKey(occurrenceKey), runId: run.id },
+      ]);
+    }
+    try {
+      await this.table.submitTransaction(actions);
+    } catch (error) {
+      if (occurrenceKey === undefined || !isConflict(error)) throw error;
+      await this.markSettled(run.id);
+      const claim = await this.table.getEntity<{ runId: string }>(
+        location.partitionKey,
+        occurrenceRowKey(occurrenceKey),
+      );
+      return { created: false, existingRunId: claim.runId };
+    }
+    const stored = await this.get(run.id);
+    if (!stored) throw new Error(`Run ${run.id} vanished right after it was created`);
+    return { created: true, run: stored };
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const location = locateRun(runId);
+    if (!location) return undefined;
+    try {
+      const entity = await this.table.getEntity<Record<string, unknown>>(
+        location.partitionKey,
+        location.rowKey,
+      );
+      return entityToRun(entity);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async update(run: RunRecord): Promise<RunRecord> {
+    try {
+      const response = await this.table.updateEntity(runToEntity(run), "Replace", { etag: run.etag });
+      return { ...run, etag: response.etag ?? run.etag };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 412) {
+        throw new PreconditionFailedError(`Run ${run.id} was changed by someone else`);
+      }
+      throw error;
+    }
+  }
+
+  async listForSchedule(scheduleId: string, top: number, continuationToken?: string): Promise<RunPage> {
+    const partitionKey = runPartitionKey(scheduleId);
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'run:' and RowKey lt 'run;'`,
+        },
+      })
+      .byPage({
+        maxPageSize: top,
+        ...(continuationToken ? { continuationToken: decodeToken(continuationToken) } : {}),
+      });
+    for await (const page of pages) {
+      const items = page.map(entityToRun);
+      return page.continuationToken
+        ? { items, continuationToken: encodeToken(page.continuationToken) }
+        : { items };
+    }
+    return { items: [] };
+  }
+
+  async latestForSchedule(scheduleId: string): Promise<RunRecord | undefined> {
+    const page = await this.listForSchedule(scheduleId, 1);
+    return page.items[0];
+  }
+
+  async listUnsettled(now: Date, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    const entities = this.table.listEntities<{ checkAt: string }>({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${PENDING_PARTITION} and checkAt le ${now.toISOString()}`,
+        select: ["RowKey", "checkAt"],
+      },
+    });
+    for await (const entity of entities) {
+      ids.push(entity.rowKey ?? "");
+      if (ids.length >= limit) break;
+    }
+    return ids;
+  }
+
+  async postponeCheck(runId: string, until: Date): Promise<void> {
+    await this.table.upsertEntity(
+      { partitionKey: PENDING_PARTITION, rowKey: runId, checkAt: until.toISOString() },
+      "Replace",
+    );
+  }
+
+  async markSettled(runId: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(PENDING_PARTITION, runId);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  async recordTick(at: Date): Promise<void> {
+    await this.table.upsertEntity(
+      { partitionKey: SCHEDULER_PARTITION, rowKey: "tick", lastTickAt: at.toISOString() },
+      "Replace",
+    );
+  }
+
+  async lastTickAt(): Promise<Date | null> {
+    try {
+      const entity = await this.table.getEntity<{ lastTickAt: string }>(SCHEDULER_PARTITION, "tick");
+      return new Date(entity.lastTickAt);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+}
+
+/** Occurrence keys may hold blob paths: characters a RowKey forbids, or long keys, are hashed. */
+export function occurrenceRowKey(occurrenceKey: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (occurrenceKey.length <= 200 && !/[/\\#?\u0000-\u001f\u007f-\u009f]/.test(occurrenceKey)) {
+    return `occ:${occurrenceKey}`;
+  }
+  return `occ:sha256:${createHash("sha256").update(occurrenceKey).digest("hex")}`;
+}
+
+function runToEntity(run: NewRunRecord): RunEntity {
+  const location = locateRun(run.id);
+  if (!location) throw new Error(`Malformed run id ${run.id}`);
+  const request = JSON.stringify(run.request);
+  const entity: RunEntity = {
+    partitionKey: location.partitionKey,
+    rowKey: location.rowKey,
+    runId: run.id,
+    scheduleId: run.scheduleId,
+    scheduleName: run.scheduleName,
+    reason: run.reason,
+    scheduledFor: run.scheduledFor,
+    createdAt: run.createdAt,
+    submittedAt: run.submittedAt,
+    status: run.status,
+    attempts: run.attempts,
+    pipelineRunId: run.pipelineRunId,
+    httpStatus: run.httpStatus,
+    error: run.error === null ? null : run.error.slice(0, CHUNK),
+    changedBlob: run.changedBlob === null ? null : JSON.stringify(run.changedBlob),
+    endpointUrl: run.endpointUrl,
+    nextAttemptAt: run.nextAttemptAt,
+    requestChunks: Math.ceil(request.length / CHUNK),
+  };
+  for (let index = 0; index * CHUNK < request.length; index++) {
+    entity[`request${index}`] = request.slice(index * CHUNK, (index + 1) * CHUNK);
+  }
+  // Table storage drops null properties; keep the columns absent rather than failing on them.
+  for (const [key, value] of Object.entries(entity)) if (value === null) delete entity[key];
+  return entity;
+}
+
+function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRecord {
+  const text = (key: string): string | null =>
+    typeof entity[key] === "string" ? (entity[key] as string) : null;
+  const chunks = Number(entity.requestChunks ?? 0);
+  let request = "";
+  for (let index = 0; index < chunks; index++) request += text(`request${index}`) ?? "";
+  const changedBlob = text("changedBlob");
+  return {
+    id: text("runId") ?? "",
+    scheduleId: text("scheduleId"),
+    scheduleName: text("scheduleName"),
+    reason: text("reason") as RunReason,
+    scheduledFor: text("scheduledFor"),
+    createdAt: text("createdAt") ?? "",
+    submittedAt: text("submittedAt"),
+    status: text("status") as RunStatus,
+    attempts: Number(entity.attempts ?? 0),
+    pipelineRunId: text("pipelineRunId"),
+    httpStatus: typeof entity.httpStatus === "number" ? entity.httpStatus : null,
+    error: text("error"),
+    changedBlob: changedBlob === null ? null : (JSON.parse(changedBlob) as ChangedBlob),
+    request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
+    endpointUrl: text("endpointUrl") ?? "",
+    nextAttemptAt: text("nextAttemptAt"),
+    etag: entity.etag ?? "",
+  };
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 409;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 404;
+}
+
+function encodeToken(token: string): string {
+  return Buffer.from(token, "utf8").toString("base64url");
+}
+
+function decodeToken(token: string): string {
+  return Buffer.from(token, "base64url").toString("utf8");
+}

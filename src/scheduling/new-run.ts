@@ -1,0 +1,64 @@
+import { ValidationError } from "../errors.js";
+import { newRunId } from "../runs/run-ids.js";
+import type { ChangedBlob, NewRunRecord } from "../runs/run-record.js";
+import type { ScheduleRecord } from "../schedules/record.js";
+import type { ScheduleDefinition } from "../schedules/schema.js";
+import { allowedSubmitUrlFor, type EndpointPolicy, type WorkspaceSettings } from "../submit/endpoint-url.js";
+import { pipelineSubmitBody } from "../submit/request-body.js";
+import type { FireRequest } from "./scheduling-pass.js";
+
+export interface RunTargeting {
+  workspace: WorkspaceSettings;
+  endpoints: EndpointPolicy;
+}
+
+export interface ScheduleRunInput extends FireRequest {
+  /** The changed blob of a change-based run, with its DataPath assignment (CONTRACT 2.3). */
+  changedBlob?: ChangedBlob;
+  extraDataPathAssignments?: ScheduleDefinition["dataPathAssignments"];
+}
+
+/**
+ * A new Pending run of a schedule: the body of CONTRACT 3 and the resolved submit URL. A target that cannot be
+ * resolved or is not allowed (settings changed since the schedule was saved) gives a run that is Failed from
+ * the start, so that the reason is visible in the run history.
+ */
+export function newScheduleRun(
+  schedule: ScheduleRecord,
+  input: ScheduleRunInput,
+  now: Date,
+  targeting: RunTargeting,
+): NewRunRecord {
+  const reason = input.reason === "api" ? "manual" : input.reason;
+  const request = pipelineSubmitBody({
+    schedule,
+    reason,
+    scheduledFor: input.scheduledFor,
+    ...(input.extraDataPathAssignments ? { extraDataPathAssignments: input.extraDataPathAssignments } : {}),
+  });
+  const base: NewRunRecord = {
+    id: newRunId(schedule.id, now),
+    scheduleId: schedule.id,
+    scheduleName: schedule.definition.name,
+    reason,
+    scheduledFor: input.scheduledFor?.toISOString() ?? null,
+    createdAt: now.toISOString(),
+    submittedAt: null,
+    status: "Pending",
+    attempts: 0,
+    pipelineRunId: null,
+    httpStatus: null,
+    error: null,
+    changedBlob: input.changedBlob ?? null,
+    request: request as unknown as Record<string, unknown>,
+    endpointUrl: "",
+    nextAttemptAt: null,
+  };
+  try {
+    const url = allowedSubmitUrlFor(schedule.definition.target, targeting.workspace, targeting.endpoints);
+    return { ...base, endpointUrl: url.toString() };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return { ...base, status: "Failed", error: `Not submitted: ${error.message}` };
+  }
+}

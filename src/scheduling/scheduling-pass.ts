@@ -1,0 +1,182 @@
+import { PreconditionFailedError } from "../errors.js";
+import { compileOccurrences } from "../recurrence/occurrences.js";
+import type { RunQueue } from "../runs/run-queue.js";
+import type { NewRunRecord, RunReason, RunRecord } from "../runs/run-record.js";
+import type { RunStore, TickStore } from "../runs/run-store.js";
+import type { ScheduleRecord } from "../schedules/record.js";
+import type { ScheduleStore } from "../state/schedule-store.js";
+import { planDueFires } from "./due-occurrences.js";
+
+/** What a run is created for: an occurrence of a schedule (scheduledFor) or an out-of-schedule request. */
+export interface FireRequest {
+  scheduledFor: Date | null;
+  reason: RunReason;
+}
+
+export interface SchedulingDependencies {
+  schedules: ScheduleStore;
+  runs: RunStore & TickStore;
+  queue: RunQueue;
+  /** Builds the run (request body, endpoint URL) for a schedule; pure but for the run id. */
+  newRun(schedule: ScheduleRecord, fire: FireRequest, now: Date): NewRunRecord;
+  /** Change-based schedules due for a folder check (CONTRACT 2.3); absent until they are supported. */
+  enqueueFolderCheck?(schedule: ScheduleRecord, now: Date): Promise<void>;
+  log(message: string): void;
+}
+
+/** How many due schedules one pass reads per query, and how many it works on at once. */
+const DUE_PAGE = 500;
+const CONCURRENCY = 16;
+/** A run whose claim another pass made this recently is assumed to be enqueued by that pass. */
+const RECENT_CLAIM_MS = 30_000;
+
+export interface PassResult {
+  runs: RunRecord[];
+}
+
+/**
+ * One scheduling pass as of `now`: fires every due occurrence of every Active schedule (CONTRACT 2.4), and
+ * re-enqueues runs a crash left unsent. Safe to run concurrently with itself on any number of instances:
+ * every occurrence is claimed by an insert that storage lets succeed once.
+ */
+export async function runSchedulingPass(deps: SchedulingDependencies, now: Date): Promise<PassResult> {
+  const runs: RunRecord[] = [];
+  const seen = new Set<string>();
+  for (;;) {
+    const due = (await deps.schedules.findDue(now, DUE_PAGE)).filter((entry) => !seen.has(entry.scheduleId));
+    if (due.length === 0) break;
+    due.forEach((entry) => seen.add(entry.scheduleId));
+    await forEachConcurrently(due, CONCURRENCY, async (entry) => {
+      const schedule = await deps.schedules.get(entry.scheduleId);
+      if (!schedule || schedule.dueAt === null || Date.parse(schedule.dueAt) > now.getTime()) return;
+      runs.push(...(await fireDueSchedule(deps, schedule, now)));
+    });
+  }
+  await resendUnsettledRuns(deps, now);
+  await deps.runs.recordTick(now);
+  return { runs };
+}
+
+/** Fires what is due of one schedule and moves it to its next due instant. */
+export async function fireDueSchedule(
+  deps: SchedulingDependencies,
+  schedule: ScheduleRecord,
+  now: Date,
+): Promise<RunRecord[]> {
+  const { trigger } = schedule.definition;
+  if (schedule.definition.status !== "Active") return [];
+  if (trigger.type === "datastore") {
+    await deps.enqueueFolderCheck?.(schedule, now);
+    return [];
+  }
+  if (schedule.nextRunAt === null) return [];
+  const occurrences = compileOccurrences(trigger, new Date(schedule.activatedAt));
+  const fires = planDueFires(
+    occurrences,
+    Date.parse(schedule.nextRunAt),
+    now.getTime(),
+    schedule.definition.policy,
+  );
+  const created: RunRecord[] = [];
+  for (const fire of fires) {
+    const run = await claimOccurrence(
+      deps,
+      schedule,
+      { scheduledFor: new Date(fire.scheduledFor), reason: fire.reason },
+      now,
+    );
+    if (run) created.push(run);
+  }
+  await advanceSchedule(deps, schedule, occurrences.nextAfter(now.getTime()));
+  return created;
+}
+
+/**
+ * Claims one occurrence and enqueues its run. When another pass claimed it first, the run is re-enqueued only
+ * if that claim is old enough to be a crash between claim and enqueue (the worker ignores a duplicate).
+ */
+async function claimOccurrence(
+  deps: SchedulingDependencies,
+  schedule: ScheduleRecord,
+  fire: FireRequest & { scheduledFor: Date },
+  now: Date,
+): Promise<RunRecord | undefined> {
+  const result = await deps.runs.create(deps.newRun(schedule, fire, now), fire.scheduledFor.toISOString());
+  if (result.created) {
+    await enqueueNewRun(deps, result.run);
+    return result.run;
+  }
+  const existing = await deps.runs.get(result.existingRunId);
+  if (existing?.status === "Pending" && Date.parse(existing.createdAt) <= now.getTime() - RECENT_CLAIM_MS) {
+    deps.log(
+      `schedule ${schedule.id}: re-enqueueing run ${existing.id} for ${fire.scheduledFor.toISOString()}`,
+    );
+    await deps.queue.enqueue(existing.id);
+  }
+  return undefined;
+}
+
+/** Sends a new run to the submission queue, or settles it when it failed before any POST. */
+export async function enqueueNewRun(
+  deps: Pick<SchedulingDependencies, "runs" | "queue">,
+  run: RunRecord,
+): Promise<void> {
+  if (run.status === "Pending") await deps.queue.enqueue(run.id);
+  else await deps.runs.markSettled(run.id);
+}
+
+async function advanceSchedule(
+  deps: SchedulingDependencies,
+  schedule: ScheduleRecord,
+  nextMs: number | undefined,
+): Promise<void> {
+  const nextRunAt = nextMs === undefined ? null : new Date(nextMs).toISOString();
+  try {
+    await deps.schedules.replace(
+      schedule,
+      { ...withoutEtag(schedule), nextRunAt, dueAt: nextRunAt },
+      schedule.etag,
+    );
+  } catch (error) {
+    // Another pass advanced it, or a user changed it (and so recomputed nextRunAt): either way it is handled.
+    if (!(error instanceof PreconditionFailedError)) throw error;
+  }
+}
+
+/** Runs that stayed Pending past their grace period without a retry waiting: enqueue them again. */
+async function resendUnsettledRuns(deps: SchedulingDependencies, now: Date): Promise<void> {
+  const ids = await deps.runs.listUnsettled(now, 100);
+  await forEachConcurrently(ids, CONCURRENCY, async (runId) => {
+    const run = await deps.runs.get(runId);
+    if (!run || run.status !== "Pending") {
+      await deps.runs.markSettled(runId);
+      return;
+    }
+    const waitingUntil = run.nextAttemptAt === null ? 0 : Date.parse(run.nextAttemptAt);
+    if (waitingUntil <= now.getTime()) {
+      deps.log(`run ${runId}: still Pending after its grace period, enqueueing it again`);
+      await deps.queue.enqueue(runId);
+    }
+    await deps.runs.postponeCheck(runId, new Date(Math.max(waitingUntil, now.getTime()) + 2 * 60_000));
+  });
+}
+
+function withoutEtag(record: ScheduleRecord): Omit<ScheduleRecord, "etag"> {
+  const { etag: _etag, ...rest } = record;
+  return rest;
+}
+
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  action: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await action(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,215 @@
+import { setTimeout as sleepFor } from "node:timers/promises";
+import type { TokenCredential } from "@azure/identity";
+import { ValidationError } from "../errors.js";
+import type { EndpointPolicy } from "./endpoint-url.js";
+import { checkEndpointAllowed, hostMatches } from "./host-patterns.js";
+import type { AmlSubmitBody } from "./request-body.js";
+import {
+  backoffDelayMs,
+  classifyResponse,
+  FinalSubmitError,
+  MAX_ATTEMPTS,
+  parseRetryAfterMs,
+  RetryableSubmitError,
+} from "./retry-policy.js";
+
+/** The HTTP adapter that POSTs one submission to a published pipeline endpoint (CONTRACT 3). */
+
+export const MAX_MESSAGE_LENGTH = 1000;
+
+export type SubmitOutcome =
+  | { kind: "submitted"; httpStatus: number; pipelineRunId: string | null }
+  | { kind: "retryable"; httpStatus: number | null; message: string; retryAfterMs: number | null }
+  | { kind: "final"; httpStatus: number | null; message: string };
+
+export interface PipelineRunRequest {
+  url: URL;
+  body: AmlSubmitBody;
+  /** `DefaultAzureCredential` in production; it caches and refreshes tokens. */
+  tokenProvider: TokenCredential;
+  /** AML_TOKEN_SCOPE. */
+  tokenScope: string;
+  /** AML_TOKEN_HOSTS: a token is sent to these hosts and no others. */
+  tokenHosts: readonly string[];
+  /** Checked again before the POST, as the settings may have narrowed since the schedule was saved. */
+  endpointPolicy: EndpointPolicy;
+  /** For the token, the POST and reading the answer together. */
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+  /** Reads the clock for a `Retry-After` given as an HTTP-date. */
+  clock?: () => Date;
+}
+
+/** Makes exactly one POST and says what came of it; never throws and never reveals the token. */
+export async function postPipelineRun(request: PipelineRunRequest): Promise<SubmitOutcome> {
+  const { url, tokenProvider, tokenScope, timeoutMs } = request;
+  try {
+    checkEndpointAllowed(url, request.endpointPolicy.allowedHosts, {
+      allowLoopback: request.endpointPolicy.allowLoopback,
+    });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      return {
+        kind: "final",
+        httpStatus: null,
+        message: `The endpoint ${url.origin} ${error.issues[0]?.message}`,
+      };
+    }
+    throw error;
+  }
+
+  const signal = AbortSignal.timeout(timeoutMs);
+  const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
+  let token: string | null = null;
+  if (hostMatches(url.hostname, request.tokenHosts)) {
+    try {
+      token = (await tokenProvider.getToken(tokenScope, { abortSignal: signal }))?.token ?? null;
+    } catch (error) {
+      return retryable(null, `Could not get a token for ${tokenScope}: ${describeError(error)}`);
+    }
+    if (token === null) return retryable(null, `Could not get a token for ${tokenScope}`);
+    headers.Authorization = `Bearer ${token}`;
+  }
+
+  let response: Response;
+  let responseText: string;
+  try {
+    // Redirects are not followed: a POST turned into a GET, or a token sent on to another host, is worse than a failure.
+    response = await (request.fetchImpl ?? fetch)(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(request.body),
+      redirect: "manual",
+      signal,
+    });
+    responseText = await response.text();
+  } catch (error) {
+    if (signal.aborted) return retryable(null, `No response from ${url.host} within ${timeoutMs} ms`);
+    return retryable(null, redact(`Could not reach ${url.host}: ${describeError(error)}`, token));
+  }
+
+  const status = response.status;
+  const verdict = classifyResponse(status);
+  if (verdict === "success") {
+    return { kind: "submitted", httpStatus: status, pipelineRunId: pipelineRunIdFrom(responseText) };
+  }
+  const message = redact(
+    status >= 300 && status < 400
+      ? `The endpoint redirected to ${response.headers.get("location") ?? "another address"}; submissions are not redirected`
+      : endpointMessage(responseText, response),
+    token,
+  );
+  if (verdict === "final") return { kind: "final", httpStatus: status, message };
+  const now = (request.clock ?? (() => new Date()))();
+  return retryable(status, message, parseRetryAfterMs(response.headers.get("retry-after"), now));
+}
+
+function retryable(
+  httpStatus: number | null,
+  message: string,
+  retryAfterMs: number | null = null,
+): SubmitOutcome {
+  return { kind: "retryable", httpStatus, message, retryAfterMs };
+}
+
+/** AML answers `PipelineRun` JSON; the run id is `Id`, or `PipelineRunId` in older answers (CONTRACT 3). */
+function pipelineRunIdFrom(text: string): string | null {
+  const json = parseJsonObject(text);
+  if (json === null) return null;
+  for (const field of ["Id", "PipelineRunId"]) {
+    const value = json[field];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return null;
+}
+
+/** AML errors are `{ "error": { "message" } }`; other endpoints use `Message` or `message`; else the text. */
+function endpointMessage(text: string, response: Response): string {
+  const json = parseJsonObject(text);
+  const error = json?.error;
+  const candidates = [
+    typeof error === "object" && error !== null ? (error as Record<string, unknown>).message : undefined,
+    typeof error === "string" ? error : undefined,
+    json?.Message,
+    json?.message,
+  ];
+  const fromJson = candidates.find(
+    (value): value is string => typeof value === "string" && value.trim() !== "",
+  );
+  const message = (fromJson ?? text).trim();
+  if (message === "") return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Node's fetch reports network failures as `TypeError: fetch failed` with the socket error as its cause. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code === undefined ? `${error.message} (${cause.message})` : `${error.message} (${code})`;
+  }
+  return error.message;
+}
+
+function redact(message: string, token: string | null): string {
+  return token === null || token === "" ? message : message.split(token).join("[redacted]");
+}
+
+export type SubmitResult = Extract<SubmitOutcome, { kind: "submitted" | "final" }> & {
+  /** POSTs made, as a run's `attempts` counts them. */
+  attempts: number;
+};
+
+export interface RetryOptions {
+  /** Waits between attempts; injectable so tests observe the delays instead of spending them. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  maxAttempts?: number;
+}
+
+/**
+ * Posts until submitted, final, or MAX_ATTEMPTS POSTs were made, waiting between attempts in-process. The queue
+ * worker schedules its own retries with the retry policy instead, so that a waiting run does not hold a worker.
+ */
+export async function submitWithRetries(
+  request: PipelineRunRequest,
+  options: RetryOptions = {},
+): Promise<SubmitResult> {
+  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
+  const random = options.random ?? Math.random;
+  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
+  for (let attempts = 1; ; attempts += 1) {
+    const outcome = await postPipelineRun(request);
+    if (outcome.kind !== "retryable") return { ...outcome, attempts };
+    if (attempts >= maxAttempts) {
+      return {
+        kind: "final",
+        httpStatus: outcome.httpStatus,
+        message: `Gave up after ${attempts} attempts: ${outcome.message}`,
+        attempts,
+      };
+    }
+    await sleep(backoffDelayMs(attempts, outcome.retryAfterMs, random));
+  }
+}
+
+/** For callers that signal retries by throwing (a queue trigger): the outcome, or its typed error. */
+export function submittedOrThrow(outcome: SubmitOutcome): Extract<SubmitOutcome, { kind: "submitted" }> {
+  if (outcome.kind === "submitted") return outcome;
+  if (outcome.kind === "retryable") {
+    throw new RetryableSubmitError(outcome.message, outcome.httpStatus, outcome.retryAfterMs);
+  }
+  throw new FinalSubmitError(outcome.message, outcome.httpStatus);
+}

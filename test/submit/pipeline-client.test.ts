@@ -1,0 +1,336 @@
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  FinalSubmitError,
+  MAX_ATTEMPTS,
+  postPipelineRun,
+  RetryableSubmitError,
+  submittedOrThrow,
+  submitWithRetries,
+  type AmlSubmitBody,
+  type PipelineRunRequest,
+} from "../../src/submit/index.js";
+import {
+  closedLoopbackPort,
+  RecordingCredential,
+  startLoopbackEndpoint,
+  type EndpointAnswer,
+  type LoopbackEndpoint,
+} from "./loopback-endpoint.js";
+
+const SCOPE = "https://management.azure.com/.default";
+const TOKEN = "eyJ0eXAi.test-token.signature";
+const now = new Date("2026-11-21T10:00:00.000Z");
+const body: AmlSubmitBody = {
+  ExperimentName: "MyExperiment",
+  ParameterAssignments: { pipeline_arg: "20", flag: "True" },
+  DataPathAssignments: {
+    input_datapath: { DataStoreName: "workspaceblobstore", RelativePath: "incoming/daily/f.csv" },
+  },
+  RunSource: "API",
+  ContinueOnStepFailure: false,
+  Description: "Scheduled by nightly-retrain for 2026-11-22T10:30:00.000Z",
+  Tags: {
+    scheduleId: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6",
+    scheduleName: "nightly-retrain",
+    scheduledFor: "2026-11-22T10:30:00.000Z",
+  },
+};
+
+const endpoints: LoopbackEndpoint[] = [];
+afterEach(async () => {
+  await Promise.all(endpoints.splice(0).map((endpoint) => endpoint.close()));
+});
+
+async function endpointAnswering(...answers: EndpointAnswer[]): Promise<LoopbackEndpoint> {
+  const endpoint = await startLoopbackEndpoint(answers);
+  endpoints.push(endpoint);
+  return endpoint;
+}
+
+function submission(url: URL, overrides: Partial<PipelineRunRequest> = {}): PipelineRunRequest {
+  return {
+    url,
+    body,
+    tokenProvider: new RecordingCredential(TOKEN),
+    tokenScope: SCOPE,
+    tokenHosts: ["127.0.0.1"],
+    endpointPolicy: { allowedHosts: ["*.api.azureml.ms"], allowLoopback: true },
+    timeoutMs: 5_000,
+    clock: () => now,
+    ...overrides,
+  };
+}
+
+/** Retry options that record the waits instead of spending them. */
+function recordedWaits() {
+  const delays: number[] = [];
+  return {
+    delays,
+    options: { sleep: (ms: number) => (delays.push(ms), Promise.resolve()), random: () => 0 },
+  };
+}
+
+describe("postPipelineRun against a loopback endpoint", () => {
+  it("POSTs the exact body as JSON with the token, and reads the run id from Id", async () => {
+    const endpoint = await endpointAnswering({ status: 200, json: { Id: "run-1", PipelineRunId: "other" } });
+    const credential = new RecordingCredential(TOKEN);
+    const outcome = await postPipelineRun(
+      submission(endpoint.url("/pipelines/v1.0/x/PipelineSubmit/p1?k=v"), { tokenProvider: credential }),
+    );
+
+    expect(outcome).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-1" });
+    expect(endpoint.received).toHaveLength(1);
+    const [received] = endpoint.received;
+    expect(received?.method).toBe("POST");
+    expect(received?.path).toBe("/pipelines/v1.0/x/PipelineSubmit/p1?k=v");
+    expect(received?.headers["content-type"]).toBe("application/json");
+    expect(received?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(JSON.parse(received?.body ?? "")).toEqual(body);
+    expect(received?.body).toBe(JSON.stringify(body));
+    expect(credential.requestedScopes).toEqual([SCOPE]);
+  });
+
+  it("reads the run id from PipelineRunId when there is no Id", async () => {
+    const endpoint = await endpointAnswering({
+      status: 201,
+      json: { PipelineRunId: "run-2", Status: "Queued" },
+    });
+    expect(await postPipelineRun(submission(endpoint.url()))).toEqual({
+      kind: "submitted",
+      httpStatus: 201,
+      pipelineRunId: "run-2",
+    });
+  });
+
+  it("counts a 2xx without a run id as submitted, with a null id", async () => {
+    const endpoint = await endpointAnswering({ status: 202, text: "accepted" });
+    expect(await postPipelineRun(submission(endpoint.url()))).toEqual({
+      kind: "submitted",
+      httpStatus: 202,
+      pipelineRunId: null,
+    });
+  });
+
+  it("sends no Authorization and asks for no token when the host does not match AML_TOKEN_HOSTS", async () => {
+    const endpoint = await endpointAnswering({ status: 200, json: { Id: "run-3" } });
+    const credential = new RecordingCredential(TOKEN);
+    const outcome = await postPipelineRun(
+      submission(endpoint.url(), { tokenProvider: credential, tokenHosts: ["*.api.azureml.ms"] }),
+    );
+    expect(outcome.kind).toBe("submitted");
+    expect(endpoint.received[0]?.headers.authorization).toBeUndefined();
+    expect(credential.requestedScopes).toEqual([]);
+  });
+
+  it("is final on a 400, with the endpoint's error.message", async () => {
+    const endpoint = await endpointAnswering({
+      status: 400,
+      json: { error: { code: "UserError", message: "Parameter 'pipeline_arg' is not defined" } },
+    });
+    expect(await postPipelineRun(submission(endpoint.url()))).toEqual({
+      kind: "final",
+      httpStatus: 400,
+      message: "Parameter 'pipeline_arg' is not defined",
+    });
+  });
+
+  it("reads Message and message, and else the text truncated to 1000 characters", async () => {
+    const endpoint = await endpointAnswering(
+      { status: 404, json: { Message: "No pipeline with that id" } },
+      { status: 409, json: { message: "lower-case message" } },
+      { status: 403, text: "x".repeat(5000) },
+      { status: 401, text: "" },
+    );
+    const messages = [];
+    for (let index = 0; index < 4; index += 1) {
+      const outcome = await postPipelineRun(submission(endpoint.url()));
+      messages.push(outcome.kind === "final" ? outcome.message : outcome.kind);
+    }
+    expect(messages).toEqual([
+      "No pipeline with that id",
+      "lower-case message",
+      `${"x".repeat(1000)}…`,
+      "HTTP 401 Unauthorized",
+    ]);
+  });
+
+  it("never repeats the token, even when the endpoint echoes it", async () => {
+    const endpoint = await endpointAnswering({ status: 401, json: { message: `Bad token Bearer ${TOKEN}` } });
+    const outcome = await postPipelineRun(submission(endpoint.url()));
+    expect(outcome).toEqual({ kind: "final", httpStatus: 401, message: "Bad token Bearer [redacted]" });
+  });
+
+  it("is retryable on a 503, with Retry-After as an HTTP-date read against the clock", async () => {
+    const endpoint = await endpointAnswering({
+      status: 503,
+      text: "busy",
+      headers: { "Retry-After": new Date(now.getTime() + 5_000).toUTCString() },
+    });
+    expect(await postPipelineRun(submission(endpoint.url()))).toEqual({
+      kind: "retryable",
+      httpStatus: 503,
+      message: "busy",
+      retryAfterMs: 5_000,
+    });
+  });
+
+  it("does not follow a redirect", async () => {
+    const endpoint = await endpointAnswering({
+      status: 307,
+      headers: { Location: "http://127.0.0.1:1/elsewhere" },
+    });
+    expect(await postPipelineRun(submission(endpoint.url()))).toEqual({
+      kind: "final",
+      httpStatus: 307,
+      message: "The endpoint redirected to http://127.0.0.1:1/elsewhere; submissions are not redirected",
+    });
+    expect(endpoint.received).toHaveLength(1);
+  });
+
+  it("makes no POST to an endpoint the rules do not allow", async () => {
+    const endpoint = await endpointAnswering({ status: 200, json: { Id: "never" } });
+    const outcome = await postPipelineRun(
+      submission(endpoint.url(), { endpointPolicy: { allowedHosts: ["127.0.0.1"], allowLoopback: false } }),
+    );
+    expect(outcome).toEqual({
+      kind: "final",
+      httpStatus: null,
+      message: `The endpoint ${endpoint.url().origin} must be an https URL`,
+    });
+    expect(endpoint.received).toHaveLength(0);
+  });
+
+  it("is retryable without a POST when no token can be had", async () => {
+    const endpoint = await endpointAnswering({ status: 200, json: { Id: "never" } });
+    const failing: TokenCredential = {
+      getToken: (): Promise<AccessToken | null> =>
+        Promise.reject(new Error("ManagedIdentityCredential: no identity")),
+    };
+    expect(await postPipelineRun(submission(endpoint.url(), { tokenProvider: failing }))).toEqual({
+      kind: "retryable",
+      httpStatus: null,
+      message: `Could not get a token for ${SCOPE}: ManagedIdentityCredential: no identity`,
+      retryAfterMs: null,
+    });
+    expect(endpoint.received).toHaveLength(0);
+  });
+
+  it("is retryable when the connection is reset before an answer", async () => {
+    const endpoint = await endpointAnswering("reset");
+    const outcome = await postPipelineRun(submission(endpoint.url()));
+    expect(outcome.kind).toBe("retryable");
+    expect(outcome.kind === "retryable" ? outcome : null).toMatchObject({
+      httpStatus: null,
+      retryAfterMs: null,
+    });
+    expect(outcome.kind === "retryable" ? outcome.message : "").toMatch(
+      new RegExp(`^Could not reach ${endpoint.url().host.replace(/\./g, "\\.")}: fetch failed`),
+    );
+    expect(endpoint.received).toHaveLength(1);
+  });
+
+  it("is retryable when the endpoint does not answer within the timeout", async () => {
+    const endpoint = await endpointAnswering("hang");
+    const started = performance.now();
+    const outcome = await postPipelineRun(submission(endpoint.url(), { timeoutMs: 300 }));
+    expect(outcome).toEqual({
+      kind: "retryable",
+      httpStatus: null,
+      message: `No response from ${endpoint.url().host} within 300 ms`,
+      retryAfterMs: null,
+    });
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe("submitWithRetries against a loopback endpoint", () => {
+  it("honours Retry-After on a 429 and is submitted on the second POST", async () => {
+    const endpoint = await endpointAnswering(
+      { status: 429, json: { error: { message: "Too many requests" } }, headers: { "Retry-After": "3" } },
+      { status: 200, json: { Id: "run-429" } },
+    );
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(endpoint.url()), options);
+    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-429", attempts: 2 });
+    expect(delays).toEqual([3_000]);
+    expect(endpoint.received.map((request) => request.body)).toEqual([
+      JSON.stringify(body),
+      JSON.stringify(body),
+    ]);
+  });
+
+  it("backs off after a 503 and is submitted on the second POST", async () => {
+    const endpoint = await endpointAnswering(
+      { status: 503, text: "unavailable" },
+      { status: 200, json: { Id: "run-503" } },
+    );
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(endpoint.url()), options);
+    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-503", attempts: 2 });
+    expect(delays).toEqual([1_000]);
+  });
+
+  it("retries after the connection is reset", async () => {
+    const endpoint = await endpointAnswering("reset", { status: 200, json: { Id: "run-reset" } });
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(endpoint.url()), options);
+    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-reset", attempts: 2 });
+    expect(endpoint.received).toHaveLength(2);
+    expect(delays).toEqual([1_000]);
+  });
+
+  it("retries after a POST that hangs past the timeout", async () => {
+    const endpoint = await endpointAnswering("hang", { status: 200, json: { Id: "run-hang" } });
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(endpoint.url(), { timeoutMs: 300 }), options);
+    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-hang", attempts: 2 });
+    expect(endpoint.received).toHaveLength(2);
+    expect(delays).toEqual([1_000]);
+  });
+
+  it("stops at a 400 after exactly one POST, with the endpoint's message", async () => {
+    const endpoint = await endpointAnswering({ status: 400, json: { Message: "ExperimentName is invalid" } });
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(endpoint.url()), options);
+    expect(result).toEqual({
+      kind: "final",
+      httpStatus: 400,
+      message: "ExperimentName is invalid",
+      attempts: 1,
+    });
+    expect(endpoint.received).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("gives up after MAX_ATTEMPTS POSTs when the endpoint is down, backing off in between", async () => {
+    const port = await closedLoopbackPort();
+    const { delays, options } = recordedWaits();
+    const result = await submitWithRetries(submission(new URL(`http://127.0.0.1:${port}/submit`)), options);
+    expect(result.kind).toBe("final");
+    expect(result.attempts).toBe(MAX_ATTEMPTS);
+    expect(result.httpStatus).toBeNull();
+    expect(result.kind === "final" ? result.message : "").toMatch(
+      new RegExp(
+        `^Gave up after ${MAX_ATTEMPTS} attempts: Could not reach 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`,
+      ),
+    );
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000].slice(0, MAX_ATTEMPTS - 1));
+  });
+});
+
+describe("submittedOrThrow", () => {
+  it("returns a submitted outcome and throws the typed error of the others", () => {
+    const submitted = { kind: "submitted", httpStatus: 200, pipelineRunId: "r" } as const;
+    expect(submittedOrThrow(submitted)).toBe(submitted);
+    expect(() =>
+      submittedOrThrow({ kind: "retryable", httpStatus: 429, message: "slow down", retryAfterMs: 3000 }),
+    ).toThrow(expect.objectContaining({ name: "RetryableSubmitError", httpStatus: 429, retryAfterMs: 3000 }));
+    expect(() => submittedOrThrow({ kind: "final", httpStatus: 404, message: "gone" })).toThrow(
+      FinalSubmitError,
+    );
+    expect(() => submittedOrThrow({ kind: "final", httpStatus: 404, message: "gone" })).not.toThrow(
+      RetryableSubmitError,
+    );
+  });
+});
