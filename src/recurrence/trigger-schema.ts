@@ -1,7 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
-import { parseDateTimeText } from "./date-time-text.js";
-import { resolveTimeZone } from "./time-zones.js";
+import { parseDateTimeText, type DateTimeText } from "./date-time-text.js";
+import { resolveTimeZone, zoneOf } from "./time-zones.js";
 
 /** Azure ML's ScheduleRecurrence frequencies, with the Logic Apps / Data Factory interval limits. */
 export const FREQUENCIES = ["Minute", "Hour", "Day", "Week", "Month"] as const;
@@ -119,18 +119,20 @@ function issue(ctx: z.core.$RefinementCtx, path: string, message: string): void 
 }
 
 function checkStartBeforeEnd(
-  trigger: { startTime?: string | undefined; endTime?: string | undefined },
+  trigger: { startTime?: string | undefined; endTime?: string | undefined; timeZone?: string | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
   if (trigger.startTime === undefined || trigger.endTime === undefined) return;
   const start = parseDateTimeText(trigger.startTime);
   const end = parseDateTimeText(trigger.endTime);
-  // Only comparable when both are local or both absolute; mixed cases are checked by the engine.
-  if (start && end && start.kind === end.kind) {
-    const startMs = start.kind === "local" ? start.wallMs : start.instantMs;
-    const endMs = end.kind === "local" ? end.wallMs : end.instantMs;
-    if (endMs <= startMs) issue(ctx, "endTime", "must be after startTime");
-  }
+  const timeZone = trigger.timeZone ?? "UTC";
+  // A bad date or zone is reported on its own field; compare only what can be placed in time.
+  if (start === undefined || end === undefined || resolveTimeZone(timeZone) === undefined) return;
+  const zone = zoneOf(timeZone);
+  // Compared as instants, so that a local time and one with an offset compare by the zone's DST rule.
+  const instantOf = (text: DateTimeText) =>
+    text.kind === "local" ? zone.instantOfWall(text.wallMs) : text.instantMs;
+  if (instantOf(end) <= instantOf(start)) issue(ctx, "endTime", "must be after startTime");
 }
 
 export const recurrenceTriggerSchema = recurrenceFields.superRefine((trigger, ctx) => {

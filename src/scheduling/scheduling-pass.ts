@@ -47,9 +47,14 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
     if (due.length === 0) break;
     due.forEach((entry) => seen.add(entry.scheduleId));
     await forEachConcurrently(due, CONCURRENCY, async (entry) => {
-      const schedule = await deps.schedules.get(entry.scheduleId);
-      if (!schedule || schedule.dueAt === null || Date.parse(schedule.dueAt) > now.getTime()) return;
-      runs.push(...(await fireDueSchedule(deps, schedule, now)));
+      try {
+        const schedule = await deps.schedules.get(entry.scheduleId);
+        if (!schedule || schedule.dueAt === null || Date.parse(schedule.dueAt) > now.getTime()) return;
+        runs.push(...(await fireDueSchedule(deps, schedule, now)));
+      } catch (error) {
+        // One schedule's failure must not hold up the others; it stays due and the next pass retries it.
+        deps.log(`schedule ${entry.scheduleId}: scheduling failed, will retry next pass: ${String(error)}`);
+      }
     });
   }
   await resendUnsettledRuns(deps, now);
@@ -144,7 +149,7 @@ async function advanceSchedule(
 }
 
 /** Runs that stayed Pending past their grace period without a retry waiting: enqueue them again. */
-async function resendUnsettledRuns(deps: SchedulingDependencies, now: Date): Promise<void> {
+export async function resendUnsettledRuns(deps: SchedulingDependencies, now: Date): Promise<void> {
   const ids = await deps.runs.listUnsettled(now, 100);
   await forEachConcurrently(ids, CONCURRENCY, async (runId) => {
     const run = await deps.runs.get(runId);

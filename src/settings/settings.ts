@@ -24,24 +24,74 @@ const optionalText = z
   .optional()
   .transform((text) => (text === undefined || text.trim() === "" ? undefined : text.trim()));
 
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+const serviceUri = z.url({
+  protocol: /^https?$/,
+  message: "must be an absolute URL such as https://myaccount.table.core.windows.net",
+});
+
+const SERVICE_URI_SETTINGS = [
+  "AzureWebJobsStorage__tableServiceUri",
+  "AzureWebJobsStorage__queueServiceUri",
+  "AzureWebJobsStorage__blobServiceUri",
+] as const;
+
+/** The settings that together locate the AML workspace; either all of them are set or none. */
+const WORKSPACE_SETTINGS = ["AML_SUBSCRIPTION_ID", "AML_RESOURCE_GROUP", "AML_WORKSPACE_NAME"] as const;
+
 export const settingsSchema = z
   .object({
-    AzureWebJobsStorage: optionalText,
-    AzureWebJobsStorage__accountName: optionalText,
-    AzureWebJobsStorage__blobServiceUri: optionalText.pipe(z.url().optional()),
-    AzureWebJobsStorage__queueServiceUri: optionalText.pipe(z.url().optional()),
-    AzureWebJobsStorage__tableServiceUri: optionalText.pipe(z.url().optional()),
+    AzureWebJobsStorage: optionalText.refine(
+      (text) => text === undefined || isStorageConnectionString(text),
+      {
+        message:
+          "must be a storage connection string (UseDevelopmentStorage=true, or DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;...)",
+      },
+    ),
+    AzureWebJobsStorage__accountName: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9]{3,24}$/, {
+          message: "must be a storage account name: 3-24 lowercase letters and digits",
+        })
+        .optional(),
+    ),
+    AzureWebJobsStorage__blobServiceUri: optionalText.pipe(serviceUri.optional()),
+    AzureWebJobsStorage__queueServiceUri: optionalText.pipe(serviceUri.optional()),
+    AzureWebJobsStorage__tableServiceUri: optionalText.pipe(serviceUri.optional()),
     AzureWebJobsStorage__clientId: optionalText,
-    AML_SUBSCRIPTION_ID: optionalText,
-    AML_RESOURCE_GROUP: optionalText,
-    AML_WORKSPACE_NAME: optionalText,
+    AML_SUBSCRIPTION_ID: optionalText.pipe(
+      z.string().regex(GUID, { message: "must be an Azure subscription id (a GUID)" }).optional(),
+    ),
+    // Azure resource group names: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'.
+    AML_RESOURCE_GROUP: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[\w().-]{0,89}[\w()-]$/u, { message: "must be an Azure resource group name" })
+        .optional(),
+    ),
+    // Azure ML workspace names: 3-33 letters, digits, '-' and '_', starting with a letter or digit.
+    AML_WORKSPACE_NAME: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/, { message: "must be an Azure ML workspace name" })
+        .optional(),
+    ),
     AML_REGION: optionalText.pipe(
       z
         .string()
         .regex(/^[a-z0-9]+$/, { message: "must be an Azure region name such as westeurope" })
         .optional(),
     ),
-    AML_PIPELINES_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    AML_PIPELINES_BASE_URL: optionalText.pipe(
+      z
+        .url({
+          protocol: /^https?$/,
+          message: "must be an absolute http(s) URL such as https://westeurope.api.azureml.ms",
+        })
+        .optional(),
+    ),
     AML_TOKEN_SCOPE: optionalText.transform((scope) => scope ?? "https://management.azure.com/.default"),
     AML_TOKEN_HOSTS: optionalText
       .transform((hosts) => hosts ?? "*.api.azureml.ms")
@@ -58,15 +108,49 @@ export const settingsSchema = z
   .superRefine((settings, ctx) => {
     if (
       settings.AzureWebJobsStorage === undefined &&
-      settings.AzureWebJobsStorage__accountName === undefined &&
-      settings.AzureWebJobsStorage__tableServiceUri === undefined
+      settings.AzureWebJobsStorage__accountName === undefined
     ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AzureWebJobsStorage"],
-        message:
-          "is required: a connection string, or AzureWebJobsStorage__accountName for identity-based storage",
-      });
+      // Identity-based storage without an account name needs every service URI, as the Functions host does.
+      const uris = SERVICE_URI_SETTINGS.filter((name) => settings[name] !== undefined);
+      if (uris.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AzureWebJobsStorage"],
+          message:
+            "is required: a connection string, or AzureWebJobsStorage__accountName for identity-based storage",
+        });
+      }
+      for (const name of uris.length === 0 ? [] : SERVICE_URI_SETTINGS) {
+        if (settings[name] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message:
+              "is required when neither AzureWebJobsStorage nor AzureWebJobsStorage__accountName is set",
+          });
+        }
+      }
+    }
+    // A half-configured workspace is a mistake to report at start, not at the first schedule that needs it;
+    // with none of them set, schedules can still target pipelines by endpointUrl.
+    const workspaceGiven = WORKSPACE_SETTINGS.filter((name) => settings[name] !== undefined);
+    if (workspaceGiven.length > 0) {
+      for (const name of WORKSPACE_SETTINGS) {
+        if (settings[name] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `is required when ${workspaceGiven.join(", ")} ${workspaceGiven.length === 1 ? "is" : "are"} set`,
+          });
+        }
+      }
+      if (settings.AML_REGION === undefined && settings.AML_PIPELINES_BASE_URL === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AML_REGION"],
+          message: "is required (or AML_PIPELINES_BASE_URL) when the workspace settings are set",
+        });
+      }
     }
   });
 
@@ -80,6 +164,21 @@ function isNcrontab(expression: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `Key=Value;` pairs naming the development storage, an account, or explicit endpoints (Azure Storage format). */
+function isStorageConnectionString(text: string): boolean {
+  const pairs = text
+    .split(";")
+    .filter((segment) => segment.trim() !== "")
+    .map((segment) => segment.split("=")[0]?.trim().toLowerCase() ?? "");
+  if (
+    pairs.length === 0 ||
+    text.split(";").some((segment) => segment.trim() !== "" && !segment.includes("="))
+  ) {
+    return false;
+  }
+  return ["usedevelopmentstorage", "accountname", "tableendpoint"].some((key) => pairs.includes(key));
 }
 
 export class SettingsError extends Error {

@@ -1,4 +1,4 @@
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { AccessToken, TokenCredential } from "@azure/identity";
 import { describe, expect, it } from "vitest";
 import { loadSettings, SettingsError, type Settings } from "../../src/settings/settings.js";
 import {
