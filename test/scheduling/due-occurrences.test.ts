@@ -93,7 +93,7 @@ describe("planDueFires", () => {
         fc.constantFrom("latest" as const, "none" as const, "all" as const),
         (periodMinutes, fromMinute, gapMinutes, catchUp) => {
           const source = everyPeriod(periodMinutes * MINUTE);
-          const from = source.nextAfter(at(fromMinute) - 1);
+          const from = source.nextAfter(at(fromMinute) - 1) ?? at(fromMinute);
           const now = from + gapMinutes * MINUTE;
           const fires = planDueFires(source, from, now, { catchUp });
           const times = fires.map((fire) => fire.scheduledFor);
