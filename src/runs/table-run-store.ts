@@ -20,8 +20,8 @@ import {
 /**
  * Runs in one table. A schedule's runs share a partition (`s_<scheduleId>`, API runs `api`) with its claimed
  * occurrence keys (`occ:<key>`), so that claiming an occurrence and creating its run is one entity group
- * transaction. Unsettled runs are also listed in the `pending` partition, written before the run so that a
- * crash at any point leaves something the sweep can find.
+ * transaction. Unsettled runs are also listed in a small table of their own (one partition), written before the
+ * run so that a crash at any point leaves something the sweep can find, and read without touching the history.
  */
 const PENDING_PARTITION = "pending";
 const SCHEDULER_PARTITION = "scheduler";
@@ -30,16 +30,19 @@ const CHUNK = 30_000;
 type RunEntity = TableEntity<Record<string, unknown>>;
 
 export class TableRunStore implements RunStore, TickStore {
-  constructor(private readonly table: TableClient) {}
+  constructor(
+    private readonly table: TableClient,
+    private readonly unsettled: TableClient,
+  ) {}
 
   async ensureCreated(): Promise<void> {
-    await this.table.createTable();
+    await Promise.all([this.table.createTable(), this.unsettled.createTable()]);
   }
 
   async create(run: NewRunRecord, occurrenceKey?: string): Promise<CreateRunResult> {
     const location = locateRun(run.id);
     if (!location) throw new Error(`Malformed run id ${run.id}`);
-    await this.table.upsertEntity(
+    await this.unsettled.upsertEntity(
       {
         partitionKey: PENDING_PARTITION,
         rowKey: run.id,
@@ -47,15 +50,18 @@ export class TableRunStore implements RunStore, TickStore {
       },
       "Replace",
     );
-    const actions: TransactionAction[] = [["create", runToEntity(run)]];
+    const entity = runToEntity(run);
+    const actions: TransactionAction[] = [["create", entity]];
     if (occurrenceKey !== undefined) {
       actions.unshift([
         "create",
         { partitionKey: location.partitionKey, rowKey: occurrenceRowKey(occurrenceKey), runId: run.id },
       ]);
     }
+    let etag: string | undefined;
     try {
-      await this.table.submitTransaction(actions);
+      const response = await this.table.submitTransaction(actions);
+      etag = response.subResponses[actions.length - 1]?.etag?.trim();
     } catch (error) {
       if (occurrenceKey === undefined || !isConflict(error)) throw error;
       await this.markSettled(run.id);
@@ -65,6 +71,7 @@ export class TableRunStore implements RunStore, TickStore {
       );
       return { created: false, existingRunId: claim.runId };
     }
+    if (etag) return { created: true, run: { ...run, etag } };
     const stored = await this.get(run.id);
     if (!stored) throw new Error(`Run ${run.id} vanished right after it was created`);
     return { created: true, run: stored };
@@ -125,7 +132,7 @@ export class TableRunStore implements RunStore, TickStore {
 
   async listUnsettled(now: Date, limit: number): Promise<string[]> {
     const ids: string[] = [];
-    const entities = this.table.listEntities<{ checkAt: string }>({
+    const entities = this.unsettled.listEntities<{ checkAt: string }>({
       queryOptions: {
         filter: odata`PartitionKey eq ${PENDING_PARTITION} and checkAt le ${now.toISOString()}`,
         select: ["RowKey", "checkAt"],
@@ -139,7 +146,7 @@ export class TableRunStore implements RunStore, TickStore {
   }
 
   async postponeCheck(runId: string, until: Date): Promise<void> {
-    await this.table.upsertEntity(
+    await this.unsettled.upsertEntity(
       { partitionKey: PENDING_PARTITION, rowKey: runId, checkAt: until.toISOString() },
       "Replace",
     );
@@ -147,7 +154,7 @@ export class TableRunStore implements RunStore, TickStore {
 
   async markSettled(runId: string): Promise<void> {
     try {
-      await this.table.deleteEntity(PENDING_PARTITION, runId);
+      await this.unsettled.deleteEntity(PENDING_PARTITION, runId);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -213,8 +220,7 @@ function runToEntity(run: NewRunRecord): RunEntity {
 }
 
 function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRecord {
-  const text = (key: string): string | null =>
-    typeof entity[key] === "string" ? (entity[key] as string) : null;
+  const text = (key: string): string | null => (typeof entity[key] === "string" ? entity[key] : null);
   const chunks = Number(entity.requestChunks ?? 0);
   let request = "";
   for (let index = 0; index < chunks; index++) request += text(`request${index}`) ?? "";

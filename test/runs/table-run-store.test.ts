@@ -33,14 +33,12 @@ function newRun(createdAt: Date, overrides: Partial<NewRunRecord> = {}): NewRunR
 describe("TableRunStore", () => {
   let store: TableRunStore;
   beforeEach(async () => {
-    const table = TableClient.fromConnectionString(
-      testStorageConnectionString(),
-      `${uniqueStoragePrefix()}runs`,
-      {
+    const prefix = uniqueStoragePrefix();
+    const table = (name: string) =>
+      TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}${name}`, {
         allowInsecureConnection: true,
-      },
-    );
-    store = new TableRunStore(table);
+      });
+    store = new TableRunStore(table("runs"), table("unsettled"));
     await store.ensureCreated();
   });
 

@@ -56,6 +56,9 @@ async function harness(
   const connectionString = testStorageConnectionString();
   const runs = new TableRunStore(
     TableClient.fromConnectionString(connectionString, `${prefix}runs`, { allowInsecureConnection: true }),
+    TableClient.fromConnectionString(connectionString, `${prefix}unsettled`, {
+      allowInsecureConnection: true,
+    }),
   );
   await runs.ensureCreated();
   const queueClient = new QueueClient(connectionString, `${prefix}-runs`);

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 /** What the endpoint does with one POST. */
 export type EndpointBehaviour =
@@ -23,7 +23,7 @@ export interface ScriptedEndpoint {
  */
 export async function startScriptedEndpoint(script: EndpointBehaviour[]): Promise<ScriptedEndpoint> {
   const received: ReceivedPost[] = [];
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -1,0 +1,70 @@
+import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { z } from "zod";
+import type { HttpTriggerSpec } from "../host/trigger-list.js";
+import type { GetServices, Services } from "../host/services.js";
+import { parseInput } from "../schedules/parse-input.js";
+import { problemForError } from "./problem.js";
+
+/** One documented response of an operation: what the OpenAPI document says about it. */
+export interface ApiResponseDoc {
+  description: string;
+  /** The body schema; absent for an empty body, or for an error status, whose body is problem+json. */
+  schema?: z.ZodType;
+  /** Response headers, by name, with a description. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One operation of the HTTP API: the handler and what the OpenAPI document says about it, side by side, so
+ * that the document is generated from the same list the hosts serve.
+ */
+export interface ApiRoute {
+  /** Function name in Azure and operationId in the document. */
+  name: string;
+  /** Azure Functions route template below /api, e.g. `schedules/{id}/next`. */
+  route: string;
+  method: HttpMethod;
+  summary: string;
+  /** Path parameters, by name, with a description. */
+  pathParameters?: Record<string, string>;
+  query?: z.ZodObject;
+  requestBody?: { schema: z.ZodType; mediaTypes: readonly string[] };
+  /** Request headers the operation reads, by name, with a description. */
+  requestHeaders?: Record<string, string>;
+  responses: Record<number, ApiResponseDoc>;
+  run: (request: HttpRequest, services: Services, context: InvocationContext) => Promise<HttpResponseInit>;
+}
+
+/** The host-facing trigger: errors become problem+json, unexpected ones a logged 500. */
+export function httpTriggerOf(route: ApiRoute, getServices: GetServices): HttpTriggerSpec {
+  return {
+    kind: "http",
+    name: route.name,
+    route: route.route,
+    methods: [route.method],
+    handler: async (request, context) => {
+      try {
+        return await route.run(request, await getServices(), context);
+      } catch (error) {
+        return problemForError(error, context);
+      }
+    },
+  };
+}
+
+/** The query string validated like a body; parameter names are the error paths. */
+export function parseQuery<T extends z.ZodObject>(request: HttpRequest, schema: T): z.output<T> {
+  return parseInput(schema, Object.fromEntries(request.query.entries()));
+}
+
+/** The If-Match request header (CONTRACT 4), or undefined when absent. */
+export function ifMatchOf(request: HttpRequest): string | undefined {
+  return request.headers.get("if-match") ?? undefined;
+}
+
+export function requiredParam(request: HttpRequest, name: string): string {
+  const value = request.params[name];
+  if (value === undefined)
+    throw new Error(`Route parameter ${name} is missing; the route template must declare it`);
+  return value;
+}

@@ -1,0 +1,42 @@
+import type { GetServices } from "../host/services.js";
+import type { HttpTriggerSpec } from "../host/trigger-list.js";
+import { httpTriggerOf, type ApiRoute } from "./api-route.js";
+import { healthRoute, type ReadTickHealth } from "./health-route.js";
+import { openApiDocument } from "./openapi.js";
+import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
+
+export interface ApiOptions extends ScheduleRouteOptions {
+  /** The scheduling timer's state for /health; without it /health reports storage only. */
+  readTickHealth?: ReadTickHealth;
+  /** Further operations (runs, datastores, submit) to serve and to document in /openapi.json. */
+  extraRoutes?: readonly ApiRoute[];
+}
+
+export const API_INFO = { title: "AML pipeline scheduler", version: "0.1.0" };
+
+/** Every HTTP operation of the API, documented in the OpenAPI document that one of them serves. */
+export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
+  const routes: ApiRoute[] = [
+    ...scheduleRoutes(options),
+    ...(options.extraRoutes ?? []),
+    healthRoute(options.readTickHealth),
+  ];
+  let document: unknown;
+  routes.push({
+    name: "openapi",
+    route: "openapi.json",
+    method: "GET",
+    summary: "This document.",
+    responses: { 200: { description: "The OpenAPI 3.1 document of this API." } },
+    run: () => {
+      document ??= openApiDocument(routes, API_INFO);
+      return Promise.resolve({ status: 200, jsonBody: document });
+    },
+  });
+  return routes;
+}
+
+/** One HTTP trigger per operation, for the Azure Functions app and the local host alike. */
+export function apiTriggers(getServices: GetServices, options: ApiOptions = {}): HttpTriggerSpec[] {
+  return apiRoutes(options).map((route) => httpTriggerOf(route, getServices));
+}

@@ -1,0 +1,136 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadSettings, type Settings } from "../../settings/settings.js";
+import { storageAccessFromSettings } from "../../state/storage-clients.js";
+import { createServices } from "../create-services.js";
+import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
+import { allTriggers, memoizeServices } from "../triggers.js";
+import { startEmbeddedAzurite } from "./embedded-azurite.js";
+import { startLocalHttpServer } from "./http-server.js";
+import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
+import { loadQueueHostOptions, startQueueRunner } from "./queue-runner.js";
+import { startTimerRunner } from "./timer-runner.js";
+
+export interface LocalHostOptions {
+  port: number;
+  /** Keep the embedded Azurite's data in `<cwd>/.azurite/`. */
+  persist: boolean;
+  /** Where `local.settings.json` is read and `.azurite/` kept. */
+  cwd: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+}
+
+export interface RunningLocalHost {
+  apiUrl: string;
+  openApiUrl: string;
+  /** Which storage the host uses, in words, for the start-up message. */
+  storageDescription: string;
+  settings: Settings;
+  /** The timer and queue triggers the host runs, in words. */
+  timerDescriptions: string[];
+  queueDescriptions: string[];
+  /** Stops everything the host started (HTTP server, timers, queue workers, Azurite), newest first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the service on this machine (CONTRACT 5): the same trigger list as the Azure Functions app, its HTTP
+ * routes on 127.0.0.1, its timers and queue workers, and an embedded Azurite unless storage is configured.
+ * Throws SettingsError, before starting anything, when a setting is missing or malformed.
+ */
+export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
+  const fileValues = await readLocalSettingsValues(options.cwd);
+  // The environment wins over local.settings.json, as with func.
+  const values = { ...fileValues, ...options.env };
+  const storage = chooseLocalStorage(options.env, fileValues);
+  const checkedSettings = loadSettings(
+    storage.kind === "embedded" ? { ...values, AzureWebJobsStorage: DEVELOPMENT_STORAGE } : values,
+  );
+  const queueHostOptions = await loadQueueHostOptions(appFile("host.json"));
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    const failures: unknown[] = [];
+    for (const stopOne of stops.splice(0).reverse()) {
+      try {
+        await stopOne();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0)
+      throw new AggregateError(failures, "Some parts of the local host did not stop cleanly");
+  };
+  try {
+    let settings = checkedSettings;
+    let storageDescription = `AzureWebJobsStorage from ${storage.kind === "configured" ? storage.source : "settings"}`;
+    if (storage.kind === "embedded") {
+      const location = options.persist ? path.join(options.cwd, ".azurite") : undefined;
+      if (location !== undefined) await mkdir(location, { recursive: true });
+      const azurite = await startEmbeddedAzurite(location === undefined ? {} : { location });
+      stops.push(() => azurite.stop());
+      settings = { ...checkedSettings, AzureWebJobsStorage: azurite.connectionString };
+      storageDescription =
+        location === undefined
+          ? `embedded Azurite in memory (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}); --persist keeps data in .azurite/`
+          : `embedded Azurite persisted in ${location} (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table})`;
+    }
+
+    const getServices = memoizeServices(() => createServices(settings));
+    // Build the services now, so that unreachable storage stops the start instead of the first request.
+    await getServices();
+    const triggers = allTriggers(getServices, { allowLoopbackEndpoints: true });
+
+    const storageAccess = storageAccessFromSettings(settings);
+    const queueSpecs = triggers.filter((spec): spec is QueueTriggerSpec => spec.kind === "queue");
+    const timerSpecs = triggers.filter((spec): spec is TimerTriggerSpec => spec.kind === "timer");
+    const queues = await startQueueRunner(queueSpecs, {
+      queueClientFor: (name) => storageAccess.queueClient(name),
+      hostOptions: queueHostOptions,
+      log: options.log,
+    });
+    stops.push(() => queues.stop());
+    const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
+    stops.push(() => timers.stop());
+    const server = await startLocalHttpServer({
+      port: options.port,
+      host: "127.0.0.1",
+      triggers: triggers.filter((spec): spec is HttpTriggerSpec => spec.kind === "http"),
+      routePrefix: "api",
+    });
+    stops.push(() => server.close());
+
+    const apiUrl = `http://127.0.0.1:${server.port}/api`;
+    return {
+      apiUrl,
+      openApiUrl: `${apiUrl}/openapi.json`,
+      storageDescription,
+      settings,
+      timerDescriptions: timerSpecs.map(
+        (spec) => `${spec.name} (${spec.scheduleSetting} "${settings[spec.scheduleSetting]}", UTC)`,
+      ),
+      queueDescriptions: queueSpecs.map((spec) => `${spec.name} (queue ${spec.queueName})`),
+      stop,
+    };
+  } catch (error) {
+    await stop().catch((stopError: unknown) =>
+      options.log(`Stopping after a failed start: ${String(stopError)}`),
+    );
+    throw error;
+  }
+}
+
+/** A file of the function app (host.json), found from this module whether it runs from src/ or dist/src/. */
+function appFile(name: string): string {
+  let folder = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(folder, name);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(folder);
+    if (parent === folder) throw new Error(`${name} not found above ${fileURLToPath(import.meta.url)}`);
+    folder = parent;
+  }
+}

@@ -1,0 +1,71 @@
+import { SettingsError } from "../../settings/settings.js";
+import { CommandLineError, LOCAL_HOST_USAGE, parseCommandLine } from "./command-line.js";
+import { startLocalHost, type RunningLocalHost } from "./local-host.js";
+
+/** `npm start`: the whole service on this machine (CONTRACT 5). Exits 0 on Ctrl-C / SIGTERM, 1 on a bad start. */
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseCommandLine(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  if (command.help) {
+    console.log(LOCAL_HOST_USAGE);
+    return;
+  }
+
+  let host: RunningLocalHost;
+  try {
+    host = await startLocalHost({
+      port: command.port,
+      persist: command.persist,
+      cwd: process.cwd(),
+      env: process.env,
+      log: (line) => console.log(line),
+    });
+  } catch (error) {
+    console.error(
+      error instanceof SettingsError ? error.message : `The local host did not start: ${String(error)}`,
+    );
+    process.exit(1);
+  }
+
+  console.log(
+    [
+      "aml-pipeline-scheduler is running",
+      `  API:      ${host.apiUrl}`,
+      `  OpenAPI:  ${host.openApiUrl}`,
+      `  Storage:  ${host.storageDescription}`,
+      `  Timers:   ${host.timerDescriptions.join(", ") || "none"}`,
+      `  Queues:   ${host.queueDescriptions.join(", ") || "none"}`,
+      "Press Ctrl-C to stop.",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    host.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Stopping failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stopOnSignal);
+  process.on("SIGTERM", stopOnSignal);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,284 @@
+import { randomBytes } from "node:crypto";
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  ValidationError,
+  type FieldIssue,
+} from "../errors.js";
+import { nextOccurrences } from "../recurrence/occurrences.js";
+import type { Trigger } from "../recurrence/trigger-schema.js";
+import type { Settings } from "../settings/settings.js";
+import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
+import { checkEndpointAllowed } from "../submit/host-patterns.js";
+import { timingOnCreate, timingOnUpdate, truncateToSecond } from "./lifecycle.js";
+import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "./merge-patch.js";
+import { parseInput } from "./parse-input.js";
+import type { NewScheduleRecord, ScheduleRecord } from "./record.js";
+import {
+  PATCHABLE_FIELDS,
+  scheduleDefinitionSchema,
+  scheduleNameSchema,
+  targetSchema,
+  type Schedule,
+  type ScheduleDefinition,
+  type ScheduleStatus,
+} from "./schema.js";
+
+/** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
+export interface ScheduleUseCaseContext {
+  store: ScheduleStore;
+  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS">;
+  now: Date;
+  /** The local host allows loopback endpoints over http (CONTRACT 5); the Azure app does not. */
+  allowLoopbackEndpoints: boolean;
+  /** When given, a datastore trigger must name a registered datastore (CONTRACT 4, datastore registry). */
+  isDatastoreRegistered?: (name: string) => Promise<boolean>;
+}
+
+const SCHEDULE_ID = /^[0-9a-f]{32}$/;
+/** Fields of a returned schedule that a client may send back but never change. */
+const READ_ONLY_FIELDS = new Set(["id", "createdAt", "updatedAt", "nextRunAt", "etag"]);
+/** Attempts of a write that lost a race with another writer, when the client sent no If-Match. */
+const UNCONDITIONAL_WRITE_ATTEMPTS = 3;
+
+export function newScheduleId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** A schedule as the API returns it (the `Schedule` schema). */
+export function scheduleResource(record: ScheduleRecord): Schedule {
+  return {
+    id: record.id,
+    ...record.definition,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    nextRunAt: record.nextRunAt,
+    etag: record.etag,
+  };
+}
+
+export async function createSchedule(
+  context: ScheduleUseCaseContext,
+  body: unknown,
+): Promise<ScheduleRecord> {
+  const definition = await validateDefinition(context, body);
+  const createdAt = context.now.toISOString();
+  return context.store.insert({
+    id: newScheduleId(),
+    definition,
+    createdAt,
+    updatedAt: createdAt,
+    ...timingOnCreate(definition, context.now),
+  });
+}
+
+/** By id first, then by name, since a name may look like an id. */
+export async function findSchedule(store: ScheduleStore, idOrName: string): Promise<ScheduleRecord> {
+  const byId = SCHEDULE_ID.test(idOrName) ? await store.get(idOrName) : undefined;
+  if (byId !== undefined) return byId;
+  const byName = scheduleNameSchema.safeParse(idOrName).success ? await store.getByName(idOrName) : undefined;
+  if (byName === undefined) throw new NotFoundError(`There is no schedule with id or name ${idOrName}`);
+  return byName;
+}
+
+export function listSchedules(store: ScheduleStore, query: ScheduleListQuery): Promise<ScheduleListPage> {
+  return store.list(query);
+}
+
+/** JSON merge patch (RFC 7396) of the PATCHABLE_FIELDS, validated as a whole definition after merging. */
+export async function patchSchedule(
+  context: ScheduleUseCaseContext,
+  id: string,
+  patch: unknown,
+  ifMatch: string | undefined,
+): Promise<ScheduleRecord> {
+  if (!isJsonObject(patch)) throw ValidationError.single("", "must be a JSON object (a merge patch)");
+  checkPatchFields(patch);
+  return updateSchedule(context, id, ifMatch, async (current) => {
+    if (
+      Object.hasOwn(patch, "experimentName") &&
+      patch.experimentName !== current.definition.experimentName
+    ) {
+      throw ValidationError.single("experimentName", "cannot be changed after creation");
+    }
+    const { experimentName: _unchanged, ...changes } = patch;
+    return validateDefinition(context, mergeIntoDefinition(current.definition, changes));
+  });
+}
+
+export function setScheduleStatus(
+  context: ScheduleUseCaseContext,
+  id: string,
+  status: ScheduleStatus,
+  ifMatch: string | undefined,
+): Promise<ScheduleRecord> {
+  return updateSchedule(context, id, ifMatch, (current) =>
+    Promise.resolve({ ...current.definition, status }),
+  );
+}
+
+/** Only a Disabled schedule may be deleted, so that a schedule never disappears between two of its runs unseen. */
+export async function deleteSchedule(
+  context: ScheduleUseCaseContext,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  const current = await requireScheduleById(context.store, id);
+  checkIfMatch(current, ifMatch);
+  if (current.definition.status === "Active") {
+    throw new ConflictError(`Schedule ${current.definition.name} is Active; disable it before deleting it`);
+  }
+  await context.store.delete(current, ifMatch ?? current.etag);
+}
+
+/**
+ * The instants strictly after `after` at which the schedule fires; none for Disabled and change-based
+ * schedules. Occurrences before `nextRunAt` are skipped: they are past, or precede an update that does not run
+ * immediately.
+ */
+export function upcomingFireTimes(record: ScheduleRecord, after: Date, count: number): Date[] {
+  const trigger = record.definition.trigger;
+  if (record.definition.status !== "Active" || trigger.type === "datastore" || record.nextRunAt === null) {
+    return [];
+  }
+  const notBefore = new Date(record.nextRunAt).getTime() - 1;
+  const from = new Date(Math.max(after.getTime(), notBefore));
+  return nextOccurrences(trigger, new Date(record.activatedAt), from, count);
+}
+
+export interface TriggerPreview {
+  trigger: Trigger;
+  count: number;
+  /** Default: just before the creation instant, so that an immediate run is listed. */
+  after?: Date | undefined;
+  /** Default: now. */
+  createdAt?: Date | undefined;
+}
+
+/** The instants at which a schedule created at `createdAt` with this trigger would fire (POST /triggers/preview). */
+export function previewFireTimes(preview: TriggerPreview, now: Date): Date[] {
+  const trigger = preview.trigger;
+  if (trigger.type === "datastore") {
+    throw ValidationError.single(
+      "trigger.type",
+      'must be "recurrence" or "cron": a datastore trigger fires on changes, not at computed instants',
+    );
+  }
+  const activatedAt = truncateToSecond(preview.createdAt ?? now);
+  const after = preview.after ?? new Date(activatedAt.getTime() - 1);
+  return nextOccurrences(trigger, activatedAt, after, preview.count);
+}
+
+async function validateDefinition(
+  context: ScheduleUseCaseContext,
+  input: unknown,
+): Promise<ScheduleDefinition> {
+  const definition = parseInput(scheduleDefinitionSchema, input);
+  const endpointUrl = definition.target.endpointUrl;
+  if (endpointUrl !== undefined) {
+    checkEndpointAllowed(new URL(endpointUrl), context.settings.ALLOWED_ENDPOINT_HOSTS, {
+      allowLoopback: context.allowLoopbackEndpoints,
+    });
+  }
+  const trigger = definition.trigger;
+  if (
+    trigger.type === "datastore" &&
+    context.isDatastoreRegistered !== undefined &&
+    !(await context.isDatastoreRegistered(trigger.datastoreName))
+  ) {
+    throw ValidationError.single(
+      "trigger.datastoreName",
+      `no datastore named ${trigger.datastoreName} is registered`,
+    );
+  }
+  return definition;
+}
+
+function checkPatchFields(patch: JsonObject): void {
+  const patchable: readonly string[] = PATCHABLE_FIELDS;
+  const issues: FieldIssue[] = [];
+  for (const key of Object.keys(patch)) {
+    if (patchable.includes(key) || key === "experimentName") continue;
+    issues.push({ path: key, message: READ_ONLY_FIELDS.has(key) ? "is read-only" : "unknown field" });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+/**
+ * RFC 7396 merge of the patch into the definition, with two readings where a literal merge would only produce
+ * an error: a trigger of another `type`, or a target of another kind, replaces the current one rather than
+ * mixing fields of two kinds; and a snake_case alias patches the camelCase field the trigger already has.
+ */
+function mergeIntoDefinition(current: ScheduleDefinition, patch: JsonObject): unknown {
+  const base: JsonObject = { ...current };
+  const changes: JsonObject = { ...patch };
+  const triggerPatch = patch.trigger;
+  if (isJsonObject(triggerPatch)) {
+    if (triggerPatch.type !== undefined && triggerPatch.type !== current.trigger.type) base.trigger = {};
+    else changes.trigger = renameAliasesOfPresentFields(triggerPatch, current.trigger);
+  }
+  if (isJsonObject(patch.target) && namesAnotherTargetKind(patch.target, current.target)) base.target = {};
+  return applyMergePatch(base, changes);
+}
+
+function namesAnotherTargetKind(targetPatch: JsonObject, current: ScheduleDefinition["target"]): boolean {
+  const kinds = Object.keys(targetSchema.shape).filter((key) => key !== "pipelineVersion");
+  return kinds.some(
+    (kind) => targetPatch[kind] !== undefined && targetPatch[kind] !== null && !Object.hasOwn(current, kind),
+  );
+}
+
+function renameAliasesOfPresentFields(triggerPatch: JsonObject, current: Trigger): JsonObject {
+  const renamed: JsonObject = {};
+  for (const [key, value] of Object.entries(triggerPatch)) {
+    const camel = key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    const target =
+      camel !== key && Object.hasOwn(current, camel) && !Object.hasOwn(triggerPatch, camel) ? camel : key;
+    Object.defineProperty(renamed, target, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return renamed;
+}
+
+async function requireScheduleById(store: ScheduleStore, id: string): Promise<ScheduleRecord> {
+  const record = SCHEDULE_ID.test(id) ? await store.get(id) : undefined;
+  if (record === undefined) throw new NotFoundError(`There is no schedule with id ${id}`);
+  return record;
+}
+
+/** `If-Match: *` matches any existing schedule (CONTRACT 4); otherwise the ETag must be the stored one. */
+function checkIfMatch(current: ScheduleRecord, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatch.trim() === "*" || ifMatch.trim() === current.etag) return;
+  throw new PreconditionFailedError(`If-Match ${ifMatch} does not match the schedule's ETag ${current.etag}`);
+}
+
+/**
+ * Reads the schedule, derives the next definition and writes it conditionally. A definition equal to the current
+ * one writes nothing. Without If-Match, a write that lost a race with another writer is tried again on a fresh read.
+ */
+async function updateSchedule(
+  context: ScheduleUseCaseContext,
+  id: string,
+  ifMatch: string | undefined,
+  nextDefinition: (current: ScheduleRecord) => Promise<ScheduleDefinition>,
+): Promise<ScheduleRecord> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireScheduleById(context.store, id);
+    checkIfMatch(current, ifMatch);
+    const definition = await nextDefinition(current);
+    if (jsonEqual(definition, current.definition)) return current;
+    const next: NewScheduleRecord = {
+      id: current.id,
+      definition,
+      createdAt: current.createdAt,
+      updatedAt: context.now.toISOString(),
+      ...timingOnUpdate(current, definition, context.now),
+    };
+    try {
+      return await context.store.replace(current, next, ifMatch?.trim() ?? current.etag);
+    } catch (error) {
+      const lostRace = error instanceof PreconditionFailedError && ifMatch === undefined;
+      if (!lostRace || attempt >= UNCONDITIONAL_WRITE_ATTEMPTS) throw error;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { LogHandler } from "@azure/functions";
+import { apiTriggers, type ApiOptions } from "../../src/api/routes.js";
+import type { Services } from "../../src/host/services.js";
+import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
+import { loadSettings } from "../../src/settings/settings.js";
+import { storageAccessFromConnectionString } from "../../src/state/storage-clients.js";
+import { TableScheduleStore } from "../../src/state/table-schedule-store.js";
+import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
+
+/** The API over real HTTP, a real table on the test Azurite, and a clock the test sets. */
+export interface ApiUnderTest {
+  /** Base URL, ending in /api. */
+  url: string;
+  services: Services;
+  setNow(iso: string): void;
+  /** What the handlers logged, level first. */
+  logs: unknown[][];
+  call(
+    method: string,
+    path: string,
+    init?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startApiUnderTest(
+  startAt: string,
+  options: ApiOptions = {},
+  settings: Record<string, string> = {},
+): Promise<ApiUnderTest> {
+  const connectionString = testStorageConnectionString();
+  const store = new TableScheduleStore(
+    storageAccessFromConnectionString(connectionString).tableClient(`${uniqueStoragePrefix()}schedules`),
+  );
+  await store.ensureCreated();
+  let now = new Date(startAt);
+  const services: Services = {
+    settings: loadSettings({
+      AzureWebJobsStorage: connectionString,
+      ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms",
+      ...settings,
+    }),
+    schedules: store,
+    clock: () => now,
+  };
+  const logs: unknown[][] = [];
+  const logHandler: LogHandler = (level, ...args) => logs.push([level, ...args]);
+  const server: LocalHttpServer = await startLocalHttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    routePrefix: "api",
+    triggers: apiTriggers(() => Promise.resolve(services), options),
+    logHandler,
+  });
+  return {
+    url: server.url,
+    services,
+    logs,
+    setNow: (iso) => {
+      now = new Date(iso);
+    },
+    call: (method, path, init = {}) => {
+      const hasBody = init.body !== undefined;
+      return fetch(`${server.url}${path}`, {
+        method,
+        headers: {
+          ...(hasBody ? { "Content-Type": "application/json" } : {}),
+          ...init.headers,
+        },
+        ...(hasBody ? { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) } : {}),
+      });
+    },
+    close: () => server.close(),
+  };
+}
