@@ -1,4 +1,5 @@
 import type { Services } from "../host/services.js";
+import { missedTicks, MISSED_TICKS_UNHEALTHY } from "../scheduling/tick-health.js";
 import type { ApiRoute } from "./api-route.js";
 import { healthSchema, type Health } from "./api-schemas.js";
 
@@ -10,11 +11,15 @@ export interface TickHealth {
   overdue: boolean;
 }
 
-export type ReadTickHealth = (services: Services) => Promise<TickHealth>;
+/** The last pass recorded by the scheduling timer (or /dev/tick), and whether passes stopped since. */
+export async function readTickHealth(services: Services): Promise<TickHealth> {
+  const lastTick = await services.runs.lastTickAt();
+  const since = lastTick ?? services.startedAt;
+  const missed = missedTicks(services.settings.SCHEDULER_TICK, since, services.clock());
+  return { lastTickAt: lastTick?.toISOString() ?? null, overdue: missed >= MISSED_TICKS_UNHEALTHY };
+}
 
-const NO_TICK_RECORDED: ReadTickHealth = () => Promise.resolve({ lastTickAt: null, overdue: false });
-
-export function healthRoute(readTickHealth: ReadTickHealth = NO_TICK_RECORDED): ApiRoute {
+export function healthRoute(): ApiRoute {
   return {
     name: "health",
     route: "health",
@@ -35,7 +40,9 @@ export function healthRoute(readTickHealth: ReadTickHealth = NO_TICK_RECORDED): 
           return "unreachable" as const;
         },
       );
-      const tick = await readTickHealth(services);
+      // With storage unreachable, the last pass cannot be read either; storage alone makes it unhealthy.
+      const tick: TickHealth =
+        storage === "ok" ? await readTickHealth(services) : { lastTickAt: null, overdue: false };
       const healthy = storage === "ok" && !tick.overdue;
       const body: Health = { status: healthy ? "ok" : "unhealthy", storage, lastTickAt: tick.lastTickAt };
       return { status: healthy ? 200 : 503, jsonBody: body };

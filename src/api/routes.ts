@@ -1,13 +1,11 @@
 import type { GetServices } from "../host/services.js";
 import type { HttpTriggerSpec } from "../host/trigger-list.js";
 import { httpTriggerOf, type ApiRoute } from "./api-route.js";
-import { healthRoute, type ReadTickHealth } from "./health-route.js";
+import { healthRoute } from "./health-route.js";
 import { openApiDocument } from "./openapi.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
-  /** The scheduling timer's state for /health; without it /health reports storage only. */
-  readTickHealth?: ReadTickHealth;
   /** Further operations (runs, datastores, submit) to serve and to document in /openapi.json. */
   extraRoutes?: readonly ApiRoute[];
 }
@@ -16,11 +14,7 @@ export const API_INFO = { title: "AML pipeline scheduler", version: "0.1.0" };
 
 /** Every HTTP operation of the API, documented in the OpenAPI document that one of them serves. */
 export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
-  const routes: ApiRoute[] = [
-    ...scheduleRoutes(options),
-    ...(options.extraRoutes ?? []),
-    healthRoute(options.readTickHealth),
-  ];
+  const routes: ApiRoute[] = [...scheduleRoutes(options), ...(options.extraRoutes ?? []), healthRoute()];
   let document: unknown;
   routes.push({
     name: "openapi",

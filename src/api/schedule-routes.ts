@@ -30,8 +30,6 @@ import {
 import { JSON_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE, readJsonBody } from "./request-body.js";
 
 export interface ScheduleRouteOptions {
-  /** The local host allows loopback endpoints over http (CONTRACT 5); the Azure app leaves this false. */
-  allowLoopbackEndpoints?: boolean;
   /** When given, a datastore trigger must name a registered datastore (CONTRACT 4). */
   isDatastoreRegistered?: (services: Services, name: string) => Promise<boolean>;
 }
@@ -63,7 +61,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
     store: services.schedules,
     settings: services.settings,
     now: services.clock(),
-    allowLoopbackEndpoints: options.allowLoopbackEndpoints ?? false,
+    allowLoopbackEndpoints: services.allowLoopbackEndpoints,
     ...(isDatastoreRegistered === undefined
       ? {}
       : { isDatastoreRegistered: (name: string) => isDatastoreRegistered(services, name) }),

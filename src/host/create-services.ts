@@ -1,26 +1,61 @@
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
+import { TableRunStore } from "../runs/table-run-store.js";
 import type { Settings } from "../settings/settings.js";
 import { storageAccessFromSettings } from "../state/storage-clients.js";
 import { TableScheduleStore } from "../state/table-schedule-store.js";
 import type { Services } from "./services.js";
 
-/** The tables that hold the service's state, named in one place. */
-export const TABLE_NAMES = { schedules: "schedules" } as const;
+/** The tables and queues that hold the service's state, named in one place. */
+export const TABLE_NAMES = { schedules: "schedules", runs: "runs", unsettledRuns: "unsettledruns" } as const;
+export const QUEUE_NAMES = { runs: RUN_QUEUE_NAME, runsPoison: `${RUN_QUEUE_NAME}-poison` } as const;
 
 export interface CreateServicesOptions {
   /** Replaces real time for the handlers (tests, the local host's dev routes). */
   clock?: () => Date;
-  /** Put before every table name, so tests sharing one storage account do not see each other's state. */
-  tablePrefix?: string;
+  /** Put before every table and queue name, so tests sharing one storage account do not see each other's state. */
+  storagePrefix?: string;
+  allowLoopbackEndpoints?: boolean;
+  /** Replaces DefaultAzureCredential for AML tokens (tests). */
+  credential?: TokenCredential;
+  log?: (line: string) => void;
 }
 
-/** Builds the services from the settings; creates the tables that are missing, so it is safe to run at every start. */
+/** Builds the services from the settings; creates missing tables and queues, so it is safe at every start. */
 export async function createServices(
   settings: Settings,
   options: CreateServicesOptions = {},
 ): Promise<Services> {
   const storage = storageAccessFromSettings(settings);
-  const prefix = options.tablePrefix ?? "";
+  const prefix = options.storagePrefix ?? "";
   const schedules = new TableScheduleStore(storage.tableClient(`${prefix}${TABLE_NAMES.schedules}`));
-  await schedules.ensureCreated();
-  return { settings, schedules, clock: options.clock ?? (() => new Date()) };
+  const runs = new TableRunStore(
+    storage.tableClient(`${prefix}${TABLE_NAMES.runs}`),
+    storage.tableClient(`${prefix}${TABLE_NAMES.unsettledRuns}`),
+  );
+  // Queue names allow only lowercase letters, digits and dashes.
+  const queuePrefix = prefix ? `${prefix.toLowerCase()}-` : "";
+  const runQueue = new StorageRunQueue(
+    storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runs}`),
+    storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runsPoison}`),
+  );
+  await Promise.all([schedules.ensureCreated(), runs.ensureCreated(), runQueue.ensureCreated()]);
+  const clock = options.clock ?? (() => new Date());
+  return {
+    settings,
+    schedules,
+    runs,
+    runQueue,
+    credential: options.credential ?? new DefaultAzureCredential(credentialOptions(settings)),
+    allowLoopbackEndpoints: options.allowLoopbackEndpoints ?? false,
+    startedAt: clock(),
+    clock,
+    log: options.log ?? ((line) => console.log(line)),
+  };
+}
+
+/** A user-assigned identity is chosen by the client id the storage connection names (the azd template's). */
+function credentialOptions(settings: Settings): { managedIdentityClientId?: string } {
+  const clientId = settings.AzureWebJobsStorage__clientId;
+  return clientId === undefined ? {} : { managedIdentityClientId: clientId };
 }

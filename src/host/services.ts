@@ -1,3 +1,6 @@
+import type { TokenCredential } from "@azure/identity";
+import type { RunQueue } from "../runs/run-queue.js";
+import type { RunStore, TickStore } from "../runs/run-store.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
 
@@ -8,8 +11,17 @@ import type { ScheduleStore } from "../state/schedule-store.js";
 export interface Services {
   settings: Settings;
   schedules: ScheduleStore;
+  runs: RunStore & TickStore;
+  runQueue: RunQueue;
+  /** Tokens for AML endpoints (CONTRACT 3): DefaultAzureCredential, a managed identity in Azure. */
+  credential: TokenCredential;
+  /** The local host lets schedules target loopback endpoints over http (CONTRACT 5); Azure never does. */
+  allowLoopbackEndpoints: boolean;
+  /** When this host started: /health counts missed timer runs from here when no pass has run yet. */
+  startedAt: Date;
   /** The only source of "now" for handlers; tests and the local host's dev routes may replace it. */
   clock: () => Date;
+  log: (line: string) => void;
 }
 
 export type GetServices = () => Promise<Services>;

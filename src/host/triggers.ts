@@ -1,18 +1,51 @@
-import { apiTriggers } from "../api/routes.js";
+import { apiTriggers, type ApiOptions } from "../api/routes.js";
+import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
+import { schedulingDependencies, submissionDependencies } from "../scheduling/firing-wiring.js";
+import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
+import { submitQueuedRun } from "../submit/submission-worker.js";
 import type { GetServices, Services } from "./services.js";
-import type { TriggerSpec } from "./trigger-list.js";
+import type { QueueTriggerSpec, TimerTriggerSpec, TriggerSpec } from "./trigger-list.js";
 
-export interface TriggerListOptions {
-  /** Lets schedules target loopback endpoints (the local host's sandbox); never set in Azure. */
-  allowLoopbackEndpoints?: boolean;
-}
+/** host.json `extensions.queues.maxDequeueCount`: deliveries before the host moves a message to poison. */
+export const MAX_DEQUEUE_COUNT = 5;
+
+export type TriggerListOptions = Pick<ApiOptions, "extraRoutes">;
 
 /**
  * THE list of triggers: `functions/index.ts` registers it with Azure Functions and the local host serves it,
  * so both hosts run the same handlers (STYLE: one wiring, two hosts).
  */
 export function allTriggers(getServices: GetServices, options: TriggerListOptions = {}): TriggerSpec[] {
-  return [...apiTriggers(getServices, { allowLoopbackEndpoints: options.allowLoopbackEndpoints ?? false })];
+  return [...apiTriggers(getServices, options), schedulingTimer(getServices), submissionQueue(getServices)];
+}
+
+function schedulingTimer(getServices: GetServices): TimerTriggerSpec {
+  return {
+    kind: "timer",
+    name: "schedulingPass",
+    scheduleSetting: "SCHEDULER_TICK",
+    handler: async (_timer, context) => {
+      const services = await getServices();
+      const { runs } = await runSchedulingPass(schedulingDependencies(services), services.clock());
+      await services.runs.recordTick(services.clock());
+      if (runs.length > 0) context.log(`scheduling pass created ${runs.length} run(s)`);
+    },
+  };
+}
+
+function submissionQueue(getServices: GetServices): QueueTriggerSpec {
+  return {
+    kind: "queue",
+    name: "submitPipelineRun",
+    queueName: RUN_QUEUE_NAME,
+    handler: async (message, context) => {
+      const services = await getServices();
+      await submitQueuedRun(submissionDependencies(services), message, {
+        dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+        maxDequeueCount: MAX_DEQUEUE_COUNT,
+      });
+    },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import { nextOccurrences } from "../recurrence/occurrences.js";
 import type { Trigger } from "../recurrence/trigger-schema.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
-import { checkEndpointAllowed } from "../submit/host-patterns.js";
+import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
 import { timingOnCreate, timingOnUpdate, truncateToSecond } from "./lifecycle.js";
 import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "./merge-patch.js";
 import { parseInput } from "./parse-input.js";
@@ -28,7 +28,7 @@ import {
 /** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
 export interface ScheduleUseCaseContext {
   store: ScheduleStore;
-  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS">;
+  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS"> & WorkspaceSettings;
   now: Date;
   /** The local host allows loopback endpoints over http (CONTRACT 5); the Azure app does not. */
   allowLoopbackEndpoints: boolean;
@@ -175,12 +175,11 @@ async function validateDefinition(
   input: unknown,
 ): Promise<ScheduleDefinition> {
   const definition = parseInput(scheduleDefinitionSchema, input);
-  const endpointUrl = definition.target.endpointUrl;
-  if (endpointUrl !== undefined) {
-    checkEndpointAllowed(new URL(endpointUrl), context.settings.ALLOWED_ENDPOINT_HOSTS, {
-      allowLoopback: context.allowLoopbackEndpoints,
-    });
-  }
+  // A target must resolve to an allowed URL now, not fail on every run later (CONTRACT 3).
+  allowedSubmitUrlFor(definition.target, context.settings, {
+    allowedHosts: context.settings.ALLOWED_ENDPOINT_HOSTS,
+    allowLoopback: context.allowLoopbackEndpoints,
+  });
   const trigger = definition.trigger;
   if (
     trigger.type === "datastore" &&

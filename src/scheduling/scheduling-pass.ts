@@ -2,7 +2,7 @@ import { PreconditionFailedError } from "../errors.js";
 import { compileOccurrences } from "../recurrence/occurrences.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { NewRunRecord, RunReason, RunRecord } from "../runs/run-record.js";
-import type { RunStore, TickStore } from "../runs/run-store.js";
+import type { RunStore } from "../runs/run-store.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
 import { planDueFires } from "./due-occurrences.js";
@@ -15,7 +15,7 @@ export interface FireRequest {
 
 export interface SchedulingDependencies {
   schedules: ScheduleStore;
-  runs: RunStore & TickStore;
+  runs: RunStore;
   queue: RunQueue;
   /** Builds the run (request body, endpoint URL) for a schedule; pure but for the run id. */
   newRun(schedule: ScheduleRecord, fire: FireRequest, now: Date): NewRunRecord;
@@ -58,7 +58,6 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
     });
   }
   await resendUnsettledRuns(deps, now);
-  await deps.runs.recordTick(now);
   return { runs };
 }
 

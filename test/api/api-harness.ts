@@ -3,8 +3,7 @@ import { apiTriggers, type ApiOptions } from "../../src/api/routes.js";
 import type { Services } from "../../src/host/services.js";
 import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
 import { loadSettings } from "../../src/settings/settings.js";
-import { storageAccessFromConnectionString } from "../../src/state/storage-clients.js";
-import { TableScheduleStore } from "../../src/state/table-schedule-store.js";
+import { createServices } from "../../src/host/create-services.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 
 /** The API over real HTTP, a real table on the test Azurite, and a clock the test sets. */
@@ -23,33 +22,43 @@ export interface ApiUnderTest {
   close(): Promise<void>;
 }
 
+/** A workspace for pipelineId / pipelineEndpoint targets (CONTRACT 6). */
+export const TEST_WORKSPACE_SETTINGS = {
+  AML_SUBSCRIPTION_ID: "11111111-2222-3333-4444-555555555555",
+  AML_RESOURCE_GROUP: "ml-rg",
+  AML_WORKSPACE_NAME: "ml-ws",
+  AML_REGION: "westeurope",
+};
+
 export async function startApiUnderTest(
   startAt: string,
-  options: ApiOptions = {},
+  options: ApiOptions & { allowLoopbackEndpoints?: boolean } = {},
   settings: Record<string, string> = {},
 ): Promise<ApiUnderTest> {
   const connectionString = testStorageConnectionString();
-  const store = new TableScheduleStore(
-    storageAccessFromConnectionString(connectionString).tableClient(`${uniqueStoragePrefix()}schedules`),
-  );
-  await store.ensureCreated();
   let now = new Date(startAt);
-  const services: Services = {
-    settings: loadSettings({
+  const { allowLoopbackEndpoints, ...apiOptions } = options;
+  const services = await createServices(
+    loadSettings({
       AzureWebJobsStorage: connectionString,
       ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms",
+      ...TEST_WORKSPACE_SETTINGS,
       ...settings,
     }),
-    schedules: store,
-    clock: () => now,
-  };
+    {
+      storagePrefix: uniqueStoragePrefix(),
+      clock: () => now,
+      allowLoopbackEndpoints: allowLoopbackEndpoints ?? false,
+      log: () => undefined,
+    },
+  );
   const logs: unknown[][] = [];
   const logHandler: LogHandler = (level, ...args) => logs.push([level, ...args]);
   const server: LocalHttpServer = await startLocalHttpServer({
     port: 0,
     host: "127.0.0.1",
     routePrefix: "api",
-    triggers: apiTriggers(() => Promise.resolve(services), options),
+    triggers: apiTriggers(() => Promise.resolve(services), apiOptions),
     logHandler,
   });
   return {

@@ -78,16 +78,22 @@ describe("API options", () => {
     expect(JSON.stringify(api.logs.map((entry) => entry.map(String)))).toContain("hunter2");
   });
 
-  it("reports the scheduling timer in /health", async () => {
-    api = await startApiUnderTest(NOW, {
-      readTickHealth: () => Promise.resolve({ lastTickAt: "2026-11-21T09:55:00.000Z", overdue: true }),
-    });
-    const health = await api.call("GET", "/health");
-    expect(health.status).toBe(503);
-    expect(await health.json()).toEqual({
-      status: "unhealthy",
+  it("reports the scheduling timer in /health: healthy until three ticks were due without a pass", async () => {
+    api = await startApiUnderTest(NOW);
+    api.services.startedAt = new Date(NOW);
+    api.setNow("2026-11-21T10:02:30.000Z");
+    expect((await api.call("GET", "/health")).status).toBe(200);
+    api.setNow("2026-11-21T10:03:00.000Z");
+    const overdue = await api.call("GET", "/health");
+    expect(overdue.status).toBe(503);
+    expect(await overdue.json()).toEqual({ status: "unhealthy", storage: "ok", lastTickAt: null });
+    await api.services.runs.recordTick(new Date("2026-11-21T10:02:59.000Z"));
+    const recovered = await api.call("GET", "/health");
+    expect(recovered.status).toBe(200);
+    expect(await recovered.json()).toEqual({
+      status: "ok",
       storage: "ok",
-      lastTickAt: "2026-11-21T09:55:00.000Z",
+      lastTickAt: "2026-11-21T10:02:59.000Z",
     });
   });
 

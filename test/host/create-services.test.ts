@@ -18,12 +18,12 @@ async function tableNames(): Promise<string[]> {
 describe("createServices", () => {
   it("creates the prefixed tables, again without error, and stores schedules in them", async () => {
     const settings = loadSettings({ AzureWebJobsStorage: testStorageConnectionString() });
-    const tablePrefix = uniqueStoragePrefix();
+    const storagePrefix = uniqueStoragePrefix();
     const fixedNow = new Date("2026-11-21T10:00:00.000Z");
-    const first = await createServices(settings, { tablePrefix, clock: () => fixedNow });
-    const second = await createServices(settings, { tablePrefix });
+    const first = await createServices(settings, { storagePrefix, clock: () => fixedNow });
+    const second = await createServices(settings, { storagePrefix });
 
-    expect(await tableNames()).toContain(`${tablePrefix}${TABLE_NAMES.schedules}`);
+    expect(await tableNames()).toContain(`${storagePrefix}${TABLE_NAMES.schedules}`);
     expect(first.settings).toBe(settings);
     expect(first.clock()).toBe(fixedNow);
     expect(Math.abs(second.clock().getTime() - Date.now())).toBeLessThan(5_000);
@@ -39,7 +39,7 @@ describe("createServices", () => {
       AzureWebJobsStorage:
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
     });
-    const creating: Promise<Services> = createServices(settings, { tablePrefix: uniqueStoragePrefix() });
+    const creating: Promise<Services> = createServices(settings, { storagePrefix: uniqueStoragePrefix() });
     await expect(creating).rejects.toThrow();
   });
 });

@@ -79,10 +79,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
           : `embedded Azurite persisted in ${location} (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table})`;
     }
 
-    const getServices = memoizeServices(() => createServices(settings));
+    const getServices = memoizeServices(() =>
+      createServices(settings, { allowLoopbackEndpoints: true, log: options.log }),
+    );
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     await getServices();
-    const triggers = allTriggers(getServices, { allowLoopbackEndpoints: true });
+    const triggers = allTriggers(getServices);
 
     const storageAccess = storageAccessFromSettings(settings);
     const queueSpecs = triggers.filter((spec): spec is QueueTriggerSpec => spec.kind === "queue");
