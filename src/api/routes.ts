@@ -3,6 +3,7 @@ import type { HttpTriggerSpec } from "../host/trigger-list.js";
 import { httpTriggerOf, type ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
 import { openApiDocument } from "./openapi.js";
+import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
@@ -14,7 +15,12 @@ export const API_INFO = { title: "AML pipeline scheduler", version: "0.1.0" };
 
 /** Every HTTP operation of the API, documented in the OpenAPI document that one of them serves. */
 export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
-  const routes: ApiRoute[] = [...scheduleRoutes(options), ...(options.extraRoutes ?? []), healthRoute()];
+  const routes: ApiRoute[] = [
+    ...scheduleRoutes(options),
+    ...runRoutes(),
+    ...(options.extraRoutes ?? []),
+    healthRoute(),
+  ];
   let document: unknown;
   routes.push({
     name: "openapi",

@@ -1,7 +1,10 @@
 import type { HttpResponseInit } from "@azure/functions";
 import type { Services } from "../host/services.js";
 import { formatLocalIso, zoneOf } from "../recurrence/time-zones.js";
+import { toLastRun, type LastRun } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
+import { schedulingDependencies } from "../scheduling/firing-wiring.js";
+import { fireDueSchedule, forEachConcurrently } from "../scheduling/scheduling-pass.js";
 import {
   createSchedule,
   deleteSchedule,
@@ -86,7 +89,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
         status,
         ifMatchOf(request),
       );
-      return scheduleOk(record);
+      return scheduleOk(services, await fireIfDueNow(services, record));
     },
   });
 
@@ -104,8 +107,8 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
       },
       run: async (request, services) => {
         const body = await readJsonBody(request, [JSON_CONTENT_TYPE]);
-        const record = await createSchedule(useCases(services), body);
-        return scheduleOk(record, 201, { Location: `/api/schedules/${record.id}` });
+        const record = await fireIfDueNow(services, await createSchedule(useCases(services), body));
+        return scheduleOk(services, record, 201, { Location: `/api/schedules/${record.id}` });
       },
     },
     {
@@ -121,8 +124,9 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
       run: async (request, services) => {
         const query = parseQuery(request, listSchedulesQuerySchema);
         const page = await listSchedules(services.schedules, query);
+        const lastRuns = await lastRunsOf(services, page.items);
         const body: ScheduleList = {
-          value: page.items.map(scheduleResource),
+          value: page.items.map((record, index) => scheduleResource(record, lastRuns[index] ?? null)),
           nextLink: page.continuationToken === undefined ? null : nextLinkOf(query, page.continuationToken),
         };
         return { status: 200, jsonBody: body };
@@ -136,7 +140,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
       pathParameters: { id: "The schedule's id or name." },
       responses: { 200: scheduleResponse("The schedule."), 404: NOT_FOUND },
       run: async (request, services) =>
-        scheduleOk(await findSchedule(services.schedules, requiredParam(request, "id"))),
+        scheduleOk(services, await findSchedule(services.schedules, requiredParam(request, "id"))),
     },
     {
       name: "schedules-patch",
@@ -161,7 +165,8 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
       run: async (request, services) => {
         const patch = await readJsonBody(request, [JSON_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE]);
         const id = requiredParam(request, "id");
-        return scheduleOk(await patchSchedule(useCases(services), id, patch, ifMatchOf(request)));
+        const record = await patchSchedule(useCases(services), id, patch, ifMatchOf(request));
+        return scheduleOk(services, await fireIfDueNow(services, record));
       },
     },
     {
@@ -234,12 +239,49 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
   ];
 }
 
-function scheduleOk(
+async function scheduleOk(
+  services: Services,
   record: ScheduleRecord,
   status = 200,
   headers: Record<string, string> = {},
-): HttpResponseInit {
-  return { status, headers: { ...headers, ETag: record.etag }, jsonBody: scheduleResource(record) };
+): Promise<HttpResponseInit> {
+  const [lastRun] = await lastRunsOf(services, [record]);
+  return {
+    status,
+    headers: { ...headers, ETag: record.etag },
+    jsonBody: scheduleResource(record, lastRun ?? null),
+  };
+}
+
+async function lastRunsOf(
+  services: Services,
+  records: readonly ScheduleRecord[],
+): Promise<(LastRun | null)[]> {
+  const lastRuns: (LastRun | null)[] = records.map(() => null);
+  await forEachConcurrently([...records.keys()], 16, async (index) => {
+    const latest = await services.runs.latestForSchedule(records[index]?.id ?? "");
+    lastRuns[index] = latest === undefined ? null : toLastRun(latest);
+  });
+  return lastRuns;
+}
+
+/**
+ * A write that leaves the schedule due now fires it at once: the "runs once immediately" of a simple recurrence
+ * created or re-enabled without startTime (CONTRACT 2.1.1, 2.1.4). Should this fail, the schedule stays due and
+ * the next scheduling pass fires it, still on time.
+ */
+async function fireIfDueNow(services: Services, record: ScheduleRecord): Promise<ScheduleRecord> {
+  const now = services.clock();
+  if (record.nextRunAt === null || Date.parse(record.nextRunAt) > now.getTime()) return record;
+  try {
+    await fireDueSchedule(schedulingDependencies(services), record, now);
+  } catch (error) {
+    services.log(
+      `schedule ${record.id}: the immediate run is left to the next scheduling pass: ${String(error)}`,
+    );
+    return record;
+  }
+  return (await services.schedules.get(record.id)) ?? record;
 }
 
 /** The next page keeps the filters and the page size of this one. */

@@ -8,6 +8,7 @@ import {
 } from "../errors.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
 import type { Trigger } from "../recurrence/trigger-schema.js";
+import type { LastRun } from "../runs/run-record.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
 import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
@@ -38,7 +39,7 @@ export interface ScheduleUseCaseContext {
 
 const SCHEDULE_ID = /^[0-9a-f]{32}$/;
 /** Fields of a returned schedule that a client may send back but never change. */
-const READ_ONLY_FIELDS = new Set(["id", "createdAt", "updatedAt", "nextRunAt", "etag"]);
+const READ_ONLY_FIELDS = new Set(["id", "createdAt", "updatedAt", "nextRunAt", "etag", "lastRun"]);
 /** Attempts of a write that lost a race with another writer, when the client sent no If-Match. */
 const UNCONDITIONAL_WRITE_ATTEMPTS = 3;
 
@@ -47,7 +48,7 @@ export function newScheduleId(): string {
 }
 
 /** A schedule as the API returns it (the `Schedule` schema). */
-export function scheduleResource(record: ScheduleRecord): Schedule {
+export function scheduleResource(record: ScheduleRecord, lastRun: LastRun | null = null): Schedule {
   return {
     id: record.id,
     ...record.definition,
@@ -55,6 +56,7 @@ export function scheduleResource(record: ScheduleRecord): Schedule {
     updatedAt: record.updatedAt,
     nextRunAt: record.nextRunAt,
     etag: record.etag,
+    lastRun,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { triggerSchema } from "../recurrence/trigger-schema.js";
+import { lastRunSchema } from "../runs/run-record.js";
 
 /** The zod schemas of a schedule: the API's types, its validation and its OpenAPI document (CONTRACT 1). */
 
@@ -159,6 +160,7 @@ export const scheduleSchema = scheduleDefinitionSchema
       description: "The next instant this schedule fires (UTC), or null when it never will again.",
     }),
     etag: z.string(),
+    lastRun: lastRunSchema.nullable().meta({ description: "The newest run of this schedule, or null." }),
   })
   .meta({ id: "Schedule" });
 export type Schedule = z.output<typeof scheduleSchema>;

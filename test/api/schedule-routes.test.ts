@@ -76,8 +76,14 @@ describe("schedule routes over HTTP", () => {
         }),
       }),
     );
-    // A simple recurrence without startTime runs at its creation, truncated to the second.
-    expect(created.nextRunAt).toBe("2026-11-21T10:00:00.000Z");
+    // A simple recurrence without startTime runs at its creation, truncated to the second: the create
+    // request fires that run itself, so the next run is one interval later.
+    expect(created.nextRunAt).toBe("2026-11-21T11:00:00.000Z");
+    expect(created.lastRun).toMatchObject({
+      reason: "recurrence",
+      scheduledFor: "2026-11-21T10:00:00.000Z",
+      status: "Pending",
+    });
 
     api.setNow("2026-11-21T10:20:00.000Z");
     const patched = await api.call("PATCH", `/schedules/${String(created.id)}`, {

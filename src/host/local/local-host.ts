@@ -7,7 +7,9 @@ import { storageAccessFromSettings } from "../../state/storage-clients.js";
 import { createServices } from "../create-services.js";
 import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
-import { startEmbeddedAzurite } from "./embedded-azurite.js";
+import { devTriggers } from "./dev-routes.js";
+import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
+import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
 import { startLocalHttpServer } from "./http-server.js";
 import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
 import { loadQueueHostOptions, startQueueRunner } from "./queue-runner.js";
@@ -25,6 +27,8 @@ export interface LocalHostOptions {
 
 export interface RunningLocalHost {
   apiUrl: string;
+  /** The local pipeline endpoint and what it received. */
+  sandbox: PipelineSandbox;
   openApiUrl: string;
   /** Which storage the host uses, in words, for the start-up message. */
   storageDescription: string;
@@ -46,8 +50,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   // The environment wins over local.settings.json, as with func.
   const values = { ...fileValues, ...options.env };
   const storage = chooseLocalStorage(options.env, fileValues);
+  // The port is needed before the server listens: the sandbox's URL goes into the workspace settings.
+  const port = options.port === 0 ? await freePort() : options.port;
+  const apiUrl = `http://127.0.0.1:${port}/api`;
+  const withSandbox = usesWorkspace(values) ? values : { ...values, ...sandboxWorkspaceSettings(apiUrl) };
   const checkedSettings = loadSettings(
-    storage.kind === "embedded" ? { ...values, AzureWebJobsStorage: DEVELOPMENT_STORAGE } : values,
+    storage.kind === "embedded" ? { ...withSandbox, AzureWebJobsStorage: DEVELOPMENT_STORAGE } : withSandbox,
   );
   const queueHostOptions = await loadQueueHostOptions(appFile("host.json"));
 
@@ -82,6 +90,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const getServices = memoizeServices(() =>
       createServices(settings, { allowLoopbackEndpoints: true, log: options.log }),
     );
+    const sandbox = new PipelineSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     await getServices();
     const triggers = allTriggers(getServices);
@@ -97,17 +106,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     stops.push(() => queues.stop());
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
+    // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
+    const localOnly = [...sandbox.triggers(), ...devTriggers(getServices)];
     const server = await startLocalHttpServer({
-      port: options.port,
+      port,
       host: "127.0.0.1",
-      triggers: triggers.filter((spec): spec is HttpTriggerSpec => spec.kind === "http"),
+      triggers: [...triggers.filter((spec): spec is HttpTriggerSpec => spec.kind === "http"), ...localOnly],
       routePrefix: "api",
     });
     stops.push(() => server.close());
 
-    const apiUrl = `http://127.0.0.1:${server.port}/api`;
     return {
       apiUrl,
+      sandbox,
       openApiUrl: `${apiUrl}/openapi.json`,
       storageDescription,
       settings,
@@ -123,6 +134,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     );
     throw error;
   }
+}
+
+/** Whether the user named a workspace; if not, pipeline id and endpoint targets go to the sandbox. */
+function usesWorkspace(values: Record<string, string | undefined>): boolean {
+  const names = [
+    "AML_SUBSCRIPTION_ID",
+    "AML_RESOURCE_GROUP",
+    "AML_WORKSPACE_NAME",
+    "AML_REGION",
+    "AML_PIPELINES_BASE_URL",
+  ];
+  return names.some((name) => (values[name] ?? "").trim() !== "");
 }
 
 /** A file of the function app (host.json), found from this module whether it runs from src/ or dist/src/. */

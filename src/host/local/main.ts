@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       `  Storage:  ${host.storageDescription}`,
       `  Timers:   ${host.timerDescriptions.join(", ") || "none"}`,
       `  Queues:   ${host.queueDescriptions.join(", ") || "none"}`,
+      `  Sandbox:  POST ${host.apiUrl}/sandbox/pipelines/{id}/submit (received: GET ${host.apiUrl}/sandbox/submissions)`,
+      `  Dev tick: POST ${host.apiUrl}/dev/tick {"now": "<ISO>"} runs one scheduling pass`,
       "Press Ctrl-C to stop.",
     ].join("\n"),
   );
