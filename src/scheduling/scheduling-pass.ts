@@ -148,7 +148,10 @@ async function advanceSchedule(
 }
 
 /** Runs that stayed Pending past their grace period without a retry waiting: enqueue them again. */
-export async function resendUnsettledRuns(deps: SchedulingDependencies, now: Date): Promise<void> {
+export async function resendUnsettledRuns(
+  deps: Pick<SchedulingDependencies, "runs" | "queue" | "log">,
+  now: Date,
+): Promise<void> {
   const ids = await deps.runs.listUnsettled(now, 100);
   await forEachConcurrently(ids, CONCURRENCY, async (runId) => {
     const run = await deps.runs.get(runId);

@@ -10,7 +10,13 @@ import type { NewRunRecord, RunRecord } from "../../src/runs/run-record.js";
 import { TableRunStore } from "../../src/runs/table-run-store.js";
 import { postPipelineRun } from "../../src/submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../../src/submit/request-body.js";
-import { submitQueuedRun, type SubmissionDependencies } from "../../src/submit/submission-worker.js";
+import {
+  ATTEMPT_LEASE_MS,
+  submitQueuedRun,
+  type SubmissionDependencies,
+} from "../../src/submit/submission-worker.js";
+import { UNSETTLED_GRACE_MS } from "../../src/runs/run-store.js";
+import { resendUnsettledRuns } from "../../src/scheduling/scheduling-pass.js";
 import {
   startScriptedEndpoint,
   type EndpointBehaviour,
@@ -243,6 +249,28 @@ describe("submission worker against a real endpoint and queue", () => {
     expect(done.error).toBe("Gave up after 3 attempts: down");
     expect(h.endpoint.received).toHaveLength(3);
     expect(await poisonMessages(h)).toEqual([{ runId: run.id }]);
+  });
+
+  it("after a crash between the POST and recording it, posts again (at least once) and records attempt 2", async () => {
+    h = await harness([{ status: 200, body: { Id: "aml-run-crash" } }]);
+    const realPost = h.deps.post;
+    let crashes = 1;
+    h.deps.post = async (run) => {
+      const outcome = await realPost(run);
+      if (crashes-- > 0) throw new Error("instance died after the POST, before recording it");
+      return outcome;
+    };
+    const run = await createAndEnqueue(h);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const stuck = await h.runs.get(run.id);
+    expect(stuck).toMatchObject({ status: "Pending", attempts: 1 });
+    expect(h.endpoint.received).toHaveLength(1);
+    // Past the attempt's lease and the unsettled grace period, the sweep of the next pass sends it again.
+    h.nowMs += ATTEMPT_LEASE_MS + UNSETTLED_GRACE_MS;
+    await resendUnsettledRuns({ runs: h.runs, queue: h.queue, log: () => undefined }, new Date(h.nowMs));
+    const done = await settled(h, run.id);
+    expect(done).toMatchObject({ status: "Submitted", attempts: 2, pipelineRunId: "aml-run-crash" });
+    expect(h.endpoint.received).toHaveLength(2);
   });
 
   it("ignores a duplicate message for a run that is already settled", async () => {
