@@ -10,12 +10,8 @@ const isoInstantInput = z.iso
 
 const TRIGGER_TYPES = ["recurrence", "cron", "datastore"] as const;
 
-/** GET /schedules. Unknown query parameters are ignored: Azure adds its own (`code`). */
-export const listSchedulesQuerySchema = z.object({
-  status: z.enum(SCHEDULE_STATUSES).optional(),
-  pipelineId: z.string().min(1).max(255).optional(),
-  pipelineEndpointId: z.string().min(1).max(255).optional(),
-  triggerType: z.enum(TRIGGER_TYPES).optional(),
+/** Paging of every list (CONTRACT 4: `top` 1-1000, default 100). Unknown query parameters are ignored: Azure adds `code`. */
+export const pagingQuerySchema = z.object({
   top: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: "Page size." }),
   continuationToken: z
     .string()
@@ -23,6 +19,14 @@ export const listSchedulesQuerySchema = z.object({
     .max(4096)
     .optional()
     .meta({ description: "From the previous page's `nextLink`." }),
+});
+
+/** GET /schedules. */
+export const listSchedulesQuerySchema = pagingQuerySchema.extend({
+  status: z.enum(SCHEDULE_STATUSES).optional(),
+  pipelineId: z.string().min(1).max(255).optional(),
+  pipelineEndpointId: z.string().min(1).max(255).optional(),
+  triggerType: z.enum(TRIGGER_TYPES).optional(),
 });
 export type ListSchedulesQuery = z.output<typeof listSchedulesQuerySchema>;
 

@@ -3,8 +3,10 @@ import type { HttpTriggerSpec } from "../host/trigger-list.js";
 import { httpTriggerOf, type ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
 import { openApiDocument } from "./openapi.js";
+import { statusPageRoute } from "../ui/status-page-route.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
+import { submitRoutes } from "./submit-routes.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
   /** Further operations (runs, datastores, submit) to serve and to document in /openapi.json. */
@@ -18,8 +20,10 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
   const routes: ApiRoute[] = [
     ...scheduleRoutes(options),
     ...runRoutes(),
+    ...submitRoutes(),
     ...(options.extraRoutes ?? []),
     healthRoute(),
+    statusPageRoute(),
   ];
   let document: unknown;
   routes.push({

@@ -7,18 +7,9 @@ import { runTargeting, schedulingDependencies } from "../scheduling/firing-wirin
 import { newScheduleRun } from "../scheduling/new-run.js";
 import { enqueueNewRun } from "../scheduling/scheduling-pass.js";
 import { parseQuery, requiredParam, type ApiRoute } from "./api-route.js";
+import { pagingQuerySchema } from "./api-schemas.js";
 
 /** Run history and run-now (CONTRACT 4). */
-
-export const listRunsQuerySchema = z.object({
-  top: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: "Page size." }),
-  continuationToken: z
-    .string()
-    .min(1)
-    .max(4096)
-    .optional()
-    .meta({ description: "From the previous page's `nextLink`." }),
-});
 
 export const runListSchema = z
   .object({
@@ -66,14 +57,14 @@ export function runRoutes(): ApiRoute[] {
       method: "GET",
       summary: "The schedule's run history, newest first.",
       pathParameters: { id: "The schedule's id or name." },
-      query: listRunsQuerySchema,
+      query: pagingQuerySchema,
       responses: {
         200: { description: "A page of runs.", schema: runListSchema },
         400: { description: "The query is not valid." },
         404: SCHEDULE_NOT_FOUND,
       },
       run: async (request, services) => {
-        const query = parseQuery(request, listRunsQuerySchema);
+        const query = parseQuery(request, pagingQuerySchema);
         const schedule = await findSchedule(services.schedules, requiredParam(request, "id"));
         const page = await services.runs.listForSchedule(schedule.id, query.top, query.continuationToken);
         const nextLink =

@@ -1,4 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { createDatastoreServices } from "../datastore/datastore-services.js";
+import { FOLDER_CHECK_QUEUE_NAME } from "../datastore/folder-check-queue.js";
+import { TableStatusCheckStore } from "../pipeline-runs/status-store.js";
 import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
 import { TableRunStore } from "../runs/table-run-store.js";
 import type { Settings } from "../settings/settings.js";
@@ -7,8 +10,19 @@ import { TableScheduleStore } from "../state/table-schedule-store.js";
 import type { Services } from "./services.js";
 
 /** The tables and queues that hold the service's state, named in one place. */
-export const TABLE_NAMES = { schedules: "schedules", runs: "runs", unsettledRuns: "unsettledruns" } as const;
-export const QUEUE_NAMES = { runs: RUN_QUEUE_NAME, runsPoison: `${RUN_QUEUE_NAME}-poison` } as const;
+export const TABLE_NAMES = {
+  schedules: "schedules",
+  runs: "runs",
+  unsettledRuns: "unsettledruns",
+  statusChecks: "pipelinerunstatus",
+  datastores: "datastores",
+  folderCursors: "foldercursors",
+} as const;
+export const QUEUE_NAMES = {
+  runs: RUN_QUEUE_NAME,
+  runsPoison: `${RUN_QUEUE_NAME}-poison`,
+  folderChecks: FOLDER_CHECK_QUEUE_NAME,
+} as const;
 
 export interface CreateServicesOptions {
   /** Replaces real time for the handlers (tests, the local host's dev routes). */
@@ -18,6 +32,8 @@ export interface CreateServicesOptions {
   allowLoopbackEndpoints?: boolean;
   /** Replaces DefaultAzureCredential for AML tokens (tests). */
   credential?: TokenCredential;
+  /** Where a datastore's `connectionStringSetting` is looked up at check time; default the environment. */
+  appSettings?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 
@@ -39,14 +55,32 @@ export async function createServices(
     storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runs}`),
     storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runsPoison}`),
   );
-  await Promise.all([schedules.ensureCreated(), runs.ensureCreated(), runQueue.ensureCreated()]);
+  const statusChecks = new TableStatusCheckStore(storage.tableClient(`${prefix}${TABLE_NAMES.statusChecks}`));
+  await Promise.all([
+    schedules.ensureCreated(),
+    runs.ensureCreated(),
+    runQueue.ensureCreated(),
+    statusChecks.ensureCreated(),
+  ]);
+  const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
+  const appSettings = options.appSettings ?? process.env;
+  const datastores = await createDatastoreServices(storage, {
+    registryTable: `${prefix}${TABLE_NAMES.datastores}`,
+    cursorTable: `${prefix}${TABLE_NAMES.folderCursors}`,
+    checkQueue: `${queuePrefix}${QUEUE_NAMES.folderChecks}`,
+    credential,
+    // The host's own storage may be an embedded Azurite's, known only to the settings.
+    appSetting: (name) => (name === "AzureWebJobsStorage" ? settings.AzureWebJobsStorage : appSettings[name]),
+  });
   const clock = options.clock ?? (() => new Date());
   return {
     settings,
     schedules,
     runs,
     runQueue,
-    credential: options.credential ?? new DefaultAzureCredential(credentialOptions(settings)),
+    statusChecks,
+    credential,
+    datastores,
     allowLoopbackEndpoints: options.allowLoopbackEndpoints ?? false,
     startedAt: clock(),
     clock,

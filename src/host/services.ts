@@ -1,4 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
+import type { DatastoreServices } from "../datastore/datastore-services.js";
+import type { StatusCheckStore } from "../pipeline-runs/status-store.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { RunStore, TickStore } from "../runs/run-store.js";
 import type { Settings } from "../settings/settings.js";
@@ -13,6 +15,10 @@ export interface Services {
   schedules: ScheduleStore;
   runs: RunStore & TickStore;
   runQueue: RunQueue;
+  /** The last pipeline run status check of each run, shared by instances to rate-limit GET /runs/{id}/wait. */
+  statusChecks: StatusCheckStore;
+  /** Change-based schedules (CONTRACT 2.3): the datastore registry, folder cursors, check queue, blob access. */
+  datastores: DatastoreServices;
   /** Tokens for AML endpoints (CONTRACT 3): DefaultAzureCredential, a managed identity in Azure. */
   credential: TokenCredential;
   /** The local host lets schedules target loopback endpoints over http (CONTRACT 5); Azure never does. */

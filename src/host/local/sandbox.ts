@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { sandboxPipelineRun, sandboxRunPlan } from "../../pipeline-runs/sandbox-run-status.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
 
 /**
@@ -14,6 +15,8 @@ export interface SandboxSubmission {
   /** Whether an Authorization header came with it (the sandbox is loopback, so none should). */
   authorized: boolean;
   body: unknown;
+  /** Status GETs answered so far for this run (`GET .../PipelineRuns/{pipelineRunId}`). */
+  statusPolls: number;
 }
 
 /** Workspace settings under which `pipelineId` / `pipelineEndpoint*` targets resolve to this sandbox. */
@@ -66,6 +69,9 @@ export class PipelineSandbox {
           ? { pipelineVersion: request.query.get("pipelineVersion") ?? "" }
           : {}),
       })),
+      this.route("sandbox-pipeline-run", `${WORKSPACE_PATH}/{pipelineRunId}`, "GET", (request) =>
+        Promise.resolve(this.pipelineRunStatus(request.params.pipelineRunId ?? "")),
+      ),
       this.route("sandbox-submissions", "sandbox/submissions", "GET", () =>
         Promise.resolve({ status: 200, jsonBody: { value: this.submissions } }),
       ),
@@ -101,11 +107,23 @@ export class PipelineSandbox {
       target,
       authorized: request.headers.has("authorization"),
       body,
+      statusPolls: 0,
     };
     this.submissions.push(submission);
     return {
       status: 200,
       jsonBody: { Id: submission.pipelineRunId, Status: { StatusCode: 0, StatusDetail: "NotStarted" } },
     };
+  }
+
+  /** The run's status as the pipelines service reports it; the outcome is chosen by the submission (sandboxRunPlan). */
+  private pipelineRunStatus(pipelineRunId: string): HttpResponseInit {
+    const submission = this.submissions.find((candidate) => candidate.pipelineRunId === pipelineRunId);
+    if (submission === undefined) {
+      return { status: 404, jsonBody: { error: { message: `No pipeline run ${pipelineRunId}.` } } };
+    }
+    submission.statusPolls += 1;
+    const run = sandboxPipelineRun(pipelineRunId, sandboxRunPlan(submission.body), submission.statusPolls);
+    return { status: 200, jsonBody: run };
   }
 }

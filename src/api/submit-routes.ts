@@ -1,0 +1,269 @@
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import type { Services } from "../host/services.js";
+import { PIPELINE_RUN_STATUSES, PENDING_RETRY_AFTER_SECONDS } from "../pipeline-runs/pipeline-run-status.js";
+import { answerWait, type RunWaitDependencies, type WaitAnswer } from "../pipeline-runs/run-wait.js";
+import { fetchPipelineRunStatus } from "../pipeline-runs/status-client.js";
+import { newRunId } from "../runs/run-ids.js";
+import { runSchema, toRunResponse, type NewRunRecord, type RunRecord } from "../runs/run-record.js";
+import { parseInput } from "../schedules/parse-input.js";
+import { targetSchema } from "../schedules/schema.js";
+import { runTargeting } from "../scheduling/firing-wiring.js";
+import { enqueueNewRun } from "../scheduling/scheduling-pass.js";
+import { allowedSubmitUrlFor } from "../submit/endpoint-url.js";
+import { amlSubmitBodySchema, apiSubmitBody } from "../submit/request-body.js";
+import { parseQuery, requiredParam, type ApiResponseDoc, type ApiRoute } from "./api-route.js";
+import { problemResponse } from "./problem.js";
+import { findRun } from "./run-routes.js";
+import { JSON_CONTENT_TYPE, readJsonBody } from "./request-body.js";
+
+/**
+ * Submit-and-wait for Logic Apps and Data Factory (CONTRACT 4): submit once through the run queue, then follow
+ * the asynchronous request-reply pattern (202 + Location + Retry-After until done) on `/runs/{runId}/wait`.
+ */
+
+/** How long one GET of a pipeline run's status may take. */
+export const STATUS_TIMEOUT_MS = 10_000;
+
+/**
+ * A pipeline run that Failed or was Canceled, or a submission that failed, ends the wait with 424 Failed
+ * Dependency (RFC 4918 11.4): a 4xx that Logic Apps' default retry policy does not retry (it retries 408, 429
+ * and 5xx), so the HTTP action fails at once, and a non-2xx that fails a Data Factory Web activity.
+ */
+export const WAIT_FAILED_STATUS = 424;
+
+export const submitEndpointQuerySchema = z.object({
+  pipelineVersion: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({ description: "The pipeline endpoint's version; its default version when absent." }),
+});
+
+/** The run as the wait answers it: the run, and what Azure ML last said about its pipeline run. */
+export const runWaitSchema = runSchema
+  .extend({
+    pipelineRunStatus: z
+      .enum(PIPELINE_RUN_STATUSES)
+      .nullable()
+      .meta({ description: "The pipeline run's status in Azure ML; null until it was read." }),
+    pipelineRunStatusAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: "When Azure ML was last asked (at most once per 5 seconds per run)." }),
+  })
+  .meta({ id: "RunWait" });
+export type RunWait = z.output<typeof runWaitSchema>;
+
+const SUBMIT_RESPONSES: Record<number, ApiResponseDoc> = {
+  202: {
+    description: "The run, Pending until its submission is done.",
+    schema: runSchema,
+    headers: {
+      Location: "`/api/runs/{runId}/wait`, to poll until the pipeline run ends.",
+      "Retry-After": "Seconds to wait before the first poll.",
+    },
+  },
+  400: { description: "The body, the id or the version is not valid; `errors` names each field." },
+  413: { description: "The body is over 64 KiB." },
+  415: { description: "The body is not JSON." },
+};
+
+export function submitRoutes(): ApiRoute[] {
+  return [
+    {
+      name: "pipelines-submit",
+      route: "pipelines/{pipelineId}/submit",
+      method: "POST",
+      summary:
+        "Submit a published pipeline once (Logic Apps, Data Factory); poll the Location to wait for it.",
+      pathParameters: { pipelineId: "The published pipeline's id." },
+      requestBody: { schema: amlSubmitBodySchema, mediaTypes: [JSON_CONTENT_TYPE] },
+      responses: SUBMIT_RESPONSES,
+      run: async (request, services) =>
+        submitOnce(request, services, { pipelineId: requiredParam(request, "pipelineId") }),
+    },
+    {
+      name: "pipeline-endpoints-submit",
+      route: "pipelineEndpoints/{id}/submit",
+      method: "POST",
+      summary:
+        "Submit a pipeline endpoint once (Logic Apps, Data Factory); poll the Location to wait for it.",
+      pathParameters: { id: "The pipeline endpoint's id." },
+      query: submitEndpointQuerySchema,
+      requestBody: { schema: amlSubmitBodySchema, mediaTypes: [JSON_CONTENT_TYPE] },
+      responses: SUBMIT_RESPONSES,
+      run: async (request, services) => {
+        const { pipelineVersion } = parseQuery(request, submitEndpointQuerySchema);
+        return submitOnce(request, services, {
+          pipelineEndpointId: requiredParam(request, "id"),
+          ...(pipelineVersion === undefined ? {} : { pipelineVersion }),
+        });
+      },
+    },
+    {
+      name: "runs-wait",
+      route: "runs/{runId}/wait",
+      method: "GET",
+      summary:
+        "Wait for a run's pipeline run (asynchronous request-reply): 202 while it runs, 200 when it finished, " +
+        `${WAIT_FAILED_STATUS} when it failed or was canceled.`,
+      pathParameters: { runId: "The run's id." },
+      responses: {
+        200: {
+          description: "The pipeline run Finished (or the run has no pipeline run to follow).",
+          schema: runWaitSchema,
+        },
+        202: {
+          description:
+            "Not finished yet: the submission is Pending, or the pipeline run NotStarted or Running.",
+          schema: runWaitSchema,
+          headers: {
+            Location: "This URL, to poll again.",
+            "Retry-After": "Seconds to wait before polling again.",
+          },
+        },
+        404: { description: "There is no such run." },
+        [WAIT_FAILED_STATUS]: {
+          description:
+            "The submission failed, or the pipeline run Failed or was Canceled; the problem names the reason and " +
+            "carries `runId`, `runStatus`, `pipelineRunId` and `pipelineRunStatus`.",
+        },
+        502: {
+          description:
+            "Azure ML refused to report the pipeline run's status (e.g. 403); asked again after 5 s.",
+        },
+      },
+      run: async (request, services) => {
+        const run = await findRun(services, request.params.runId);
+        const answer = await answerWait(waitDependencies(services), run);
+        return waitResponse(run, answer, waitLocation(run.id, request));
+      },
+    },
+  ];
+}
+
+async function submitOnce(request: HttpRequest, services: Services, rawTarget: Record<string, string>) {
+  const body = parseInput(amlSubmitBodySchema, await readJsonBody(request, [JSON_CONTENT_TYPE]));
+  const target = parseInput(targetSchema, rawTarget);
+  const targeting = runTargeting(services);
+  const url = allowedSubmitUrlFor(target, targeting.workspace, targeting.endpoints);
+  const created = await services.runs.create(newApiRun(url, apiSubmitBody(body), services.clock()));
+  if (!created.created) throw new Error(`Run for ${url.pathname} was not created`);
+  await enqueueNewRun({ runs: services.runs, queue: services.runQueue }, created.run);
+  return {
+    status: 202,
+    headers: {
+      Location: waitLocation(created.run.id, request),
+      "Retry-After": String(PENDING_RETRY_AFTER_SECONDS),
+    },
+    jsonBody: toRunResponse(created.run),
+  };
+}
+
+/** A Pending API run (reason `api`, no schedule) of the submitted body, to the resolved endpoint URL. */
+export function newApiRun(endpointUrl: URL, body: ReturnType<typeof apiSubmitBody>, now: Date): NewRunRecord {
+  return {
+    id: newRunId(null, now),
+    scheduleId: null,
+    scheduleName: null,
+    reason: "api",
+    scheduledFor: null,
+    createdAt: now.toISOString(),
+    submittedAt: null,
+    status: "Pending",
+    attempts: 0,
+    pipelineRunId: null,
+    httpStatus: null,
+    error: null,
+    changedBlob: null,
+    request: body as unknown as Record<string, unknown>,
+    endpointUrl: endpointUrl.toString(),
+    nextAttemptAt: null,
+  };
+}
+
+/**
+ * `/api/runs/{id}/wait`, with the caller's `code` (function key) carried over when it came in the query, so
+ * that the polls of a Logic App or a Web activity, which only follow the Location, are let in too.
+ */
+function waitLocation(runId: string, request: HttpRequest): string {
+  const code = request.query.get("code");
+  const path = `/api/runs/${encodeURIComponent(runId)}/wait`;
+  return code === null ? path : `${path}?${new URLSearchParams({ code }).toString()}`;
+}
+
+export function waitDependencies(services: Services): RunWaitDependencies {
+  const { settings } = services;
+  const endpointPolicy = runTargeting(services).endpoints;
+  return {
+    checks: services.statusChecks,
+    fetchStatus: (url) =>
+      fetchPipelineRunStatus({
+        url,
+        tokenProvider: services.credential,
+        tokenScope: settings.AML_TOKEN_SCOPE,
+        tokenHosts: settings.AML_TOKEN_HOSTS,
+        endpointPolicy,
+        timeoutMs: STATUS_TIMEOUT_MS,
+      }),
+    clock: services.clock,
+    log: services.log,
+  };
+}
+
+function waitResponse(run: RunRecord, answer: WaitAnswer, location: string): HttpResponseInit {
+  const body: RunWait = {
+    ...toRunResponse(run),
+    pipelineRunStatus: answer.check?.status ?? null,
+    pipelineRunStatusAt: answer.check?.checkedAt ?? null,
+  };
+  const { verdict } = answer;
+  switch (verdict.kind) {
+    case "pending":
+    case "running":
+      return {
+        status: 202,
+        headers: { Location: location, "Retry-After": String(verdict.retryAfterSeconds) },
+        jsonBody: body,
+      };
+    case "finished":
+    case "untracked":
+      return { status: 200, jsonBody: body };
+    case "submissionFailed":
+      return waitProblem(
+        WAIT_FAILED_STATUS,
+        `The submission of run ${run.id} failed: ${verdict.message}`,
+        body,
+      );
+    case "ended":
+      return waitProblem(
+        WAIT_FAILED_STATUS,
+        `The pipeline run ${run.pipelineRunId} of run ${run.id} ${verdict.status === "Failed" ? "failed" : "was canceled"}` +
+          (answer.check?.detail ? `: ${answer.check.detail}` : "."),
+        body,
+      );
+    case "statusUnavailable":
+      return waitProblem(
+        502,
+        `The status of pipeline run ${run.pipelineRunId} could not be read: ${verdict.message}`,
+        body,
+      );
+  }
+}
+
+/** problem+json with the run's identifiers as extension members (RFC 9457 3.2), so a failed step shows them. */
+function waitProblem(status: number, detail: string, run: RunWait): HttpResponseInit {
+  const problem = problemResponse(status, detail);
+  return {
+    ...problem,
+    jsonBody: {
+      ...(problem.jsonBody as Record<string, unknown>),
+      runId: run.id,
+      runStatus: run.status,
+      pipelineRunId: run.pipelineRunId,
+      pipelineRunStatus: run.pipelineRunStatus,
+    },
+  };
+}

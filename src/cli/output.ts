@@ -1,0 +1,113 @@
+import type { FireTimes, Problem } from "../api/api-schemas.js";
+import type { RunWait } from "../api/submit-routes.js";
+import { describeTrigger } from "../recurrence/describe-trigger.js";
+import type { Run } from "../runs/run-record.js";
+import type { Schedule } from "../schedules/schema.js";
+
+/** What the command line prints: aligned tables and key/value blocks for people, or the API's JSON. */
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+export function keyValues(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...pairs.map(([key]) => key.length));
+  return pairs.map(([key, value]) => `${`${key}:`.padEnd(width + 1)}  ${value}`).join("\n");
+}
+
+export function targetText(target: Schedule["target"]): string {
+  if (target.pipelineId !== undefined) return `pipeline ${target.pipelineId}`;
+  const version = target.pipelineVersion === undefined ? "" : ` v${target.pipelineVersion}`;
+  if (target.pipelineEndpointId !== undefined) return `endpoint ${target.pipelineEndpointId}${version}`;
+  if (target.pipelineEndpointName !== undefined) return `endpoint "${target.pipelineEndpointName}"${version}`;
+  return target.endpointUrl ?? "";
+}
+
+export function schedulesTable(schedules: readonly Schedule[]): string {
+  return table(
+    ["NAME", "STATUS", "TRIGGER", "TARGET", "NEXT RUN (UTC)", "LAST RUN"],
+    schedules.map((schedule) => [
+      schedule.name,
+      schedule.status,
+      describeTrigger(schedule.trigger),
+      targetText(schedule.target),
+      schedule.nextRunAt ?? "-",
+      schedule.lastRun === null ? "-" : `${schedule.lastRun.status} ${schedule.lastRun.createdAt}`,
+    ]),
+  );
+}
+
+export function scheduleDetails(schedule: Schedule): string {
+  const parameters = Object.entries(schedule.parameterAssignments).map(
+    ([name, value]) => `${name}=${String(value)}`,
+  );
+  return keyValues([
+    ["Name", schedule.name],
+    ["Id", schedule.id],
+    ["Status", schedule.status],
+    ["Description", schedule.description || "-"],
+    ["Target", targetText(schedule.target)],
+    ["Experiment", schedule.experimentName],
+    ["Parameters", parameters.join(", ") || "-"],
+    ["Trigger", describeTrigger(schedule.trigger)],
+    ["Catch-up", schedule.policy.catchUp],
+    ["Next run (UTC)", schedule.nextRunAt ?? "-"],
+    ["Last run", schedule.lastRun === null ? "-" : `${schedule.lastRun.id} ${schedule.lastRun.status}`],
+    ["Created", schedule.createdAt],
+    ["Updated", schedule.updatedAt],
+  ]);
+}
+
+export function fireTimesTable(times: FireTimes): string {
+  return table(
+    ["AT (UTC)", "LOCAL"],
+    times.value.map((time) => [time.at, time.local]),
+  );
+}
+
+export function runsTable(runs: readonly Run[]): string {
+  return table(
+    ["ID", "REASON", "STATUS", "SCHEDULED FOR", "CREATED", "PIPELINE RUN", "ERROR"],
+    runs.map((run) => [
+      run.id,
+      run.reason,
+      run.status,
+      run.scheduledFor ?? "-",
+      run.createdAt,
+      run.pipelineRunId ?? "-",
+      run.error ?? "",
+    ]),
+  );
+}
+
+export function runDetails(run: Run | RunWait): string {
+  const pairs: [string, string][] = [
+    ["Run", run.id],
+    ["Status", run.status],
+    ["Reason", run.reason],
+    ["Schedule", run.scheduleName ?? "-"],
+    ["Scheduled for", run.scheduledFor ?? "-"],
+    ["Created", run.createdAt],
+    ["Submitted", run.submittedAt ?? "-"],
+    ["Attempts", String(run.attempts)],
+    ["Pipeline run", run.pipelineRunId ?? "-"],
+  ];
+  if ("pipelineRunStatus" in run) pairs.push(["Pipeline run status", run.pipelineRunStatus ?? "-"]);
+  if (run.error !== null) pairs.push(["Error", run.error]);
+  return keyValues(pairs);
+}
+
+/** The problem as a person reads it: status, title, detail, then each field's message. */
+export function problemText(problem: Problem): string {
+  const lines = [`Error ${problem.status} ${problem.title}: ${problem.detail}`];
+  for (const issue of problem.errors ?? []) lines.push(`  ${issue.path || "(body)"}: ${issue.message}`);
+  return lines.join("\n");
+}
