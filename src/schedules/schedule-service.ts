@@ -6,6 +6,7 @@ import {
   ValidationError,
   type FieldIssue,
 } from "../errors.js";
+import { describeTrigger } from "../recurrence/describe-trigger.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
 import type { Trigger } from "../recurrence/trigger-schema.js";
 import type { LastRun } from "../runs/run-record.js";
@@ -39,7 +40,15 @@ export interface ScheduleUseCaseContext {
 
 const SCHEDULE_ID = /^[0-9a-f]{32}$/;
 /** Fields of a returned schedule that a client may send back but never change. */
-const READ_ONLY_FIELDS = new Set(["id", "createdAt", "updatedAt", "nextRunAt", "etag", "lastRun"]);
+const READ_ONLY_FIELDS = new Set([
+  "id",
+  "triggerDescription",
+  "createdAt",
+  "updatedAt",
+  "nextRunAt",
+  "etag",
+  "lastRun",
+]);
 /** Attempts of a write that lost a race with another writer, when the client sent no If-Match. */
 const UNCONDITIONAL_WRITE_ATTEMPTS = 3;
 
@@ -52,6 +61,7 @@ export function scheduleResource(record: ScheduleRecord, lastRun: LastRun | null
   return {
     id: record.id,
     ...record.definition,
+    triggerDescription: describeTrigger(record.definition.trigger),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     nextRunAt: record.nextRunAt,

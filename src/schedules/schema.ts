@@ -154,6 +154,10 @@ const isoInstant = z.iso.datetime().meta({ example: "2026-11-21T10:30:00.000Z" }
 export const scheduleSchema = scheduleDefinitionSchema
   .extend({
     id: z.string().meta({ example: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6" }),
+    triggerDescription: z.string().meta({
+      description: "The trigger in plain words (read-only).",
+      example: "Every 2 weeks on Monday and Wednesday at 18:30, W. Europe Standard Time",
+    }),
     createdAt: isoInstant,
     updatedAt: isoInstant,
     nextRunAt: isoInstant.nullable().meta({

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   console.log(
     [
       "aml-pipeline-scheduler is running",
+      `  Page:     ${host.apiUrl}/ui`,
       `  API:      ${host.apiUrl}`,
       `  OpenAPI:  ${host.openApiUrl}`,
       `  Storage:  ${host.storageDescription}`,

@@ -1,0 +1,288 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
+import { startScriptedEndpoint, type ScriptedEndpoint } from "../support/scripted-endpoint.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
+/** A timer that never fires during the test: runs come only from the page's "Run now". */
+const NEVER = "0 0 0 1 1 *";
+const XSS_DESCRIPTION = `Retrain <script>window.__xss = "script"</script><img src=x onerror="window.__xss = 'img'"> nightly`;
+const XSS_PARAMETER = `<img src=x onerror="window.__xss = 'parameter'">`;
+const ENDPOINT_ERROR = `Pipeline <b onmouseover="window.__xss = 'error'">gone</b> was not found`;
+
+interface ScheduleBody {
+  id: string;
+  status: string;
+}
+
+interface RunBody {
+  id: string;
+  reason: string;
+  status: string;
+  error: string | null;
+}
+
+const chromiumMissing =
+  `${CHROMIUM} is missing: the status page test needs Debian's chromium package ` +
+  "(sudo apt-get install -y chromium; .ci/run installs it).";
+
+/** A test that needs the browser: it fails, with the reason, when Chromium is not installed. */
+function browserTest(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(chromiumMissing);
+    await body();
+  });
+}
+
+describe("the status page in headless Chromium, against the local host", () => {
+  let host: RunningLocalHost;
+  let endpoint: ScriptedEndpoint;
+  let browser: Browser;
+  let folder: string;
+  const ids: Record<"weekly" | "weekdays" | "files", string> = { weekly: "", weekdays: "", files: "" };
+  const pageErrors: string[] = [];
+
+  const api = async <T>(
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> => {
+    const response = await fetch(`${host.apiUrl}/${route}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    return { status: response.status, json: (await response.json()) as T };
+  };
+
+  const createSchedule = async (body: Record<string, unknown>): Promise<string> => {
+    const { status, json } = await api<ScheduleBody>("POST", "schedules", body);
+    expect(status, JSON.stringify(json)).toBe(201);
+    return json.id;
+  };
+
+  const openPage = async (query = "", viewport = { width: 1280, height: 900 }): Promise<Page> => {
+    const page = await browser.newPage({ viewport });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+    await page.goto(`${host.apiUrl}/ui${query}`);
+    return page;
+  };
+
+  beforeAll(async () => {
+    // Without Chromium every test fails with chromiumMissing's message (never skipped); nothing is started.
+    if (!existsSync(CHROMIUM)) return;
+    await mkdir(ARTIFACTS, { recursive: true });
+    folder = await mkdtemp(path.join(os.tmpdir(), "status-page-"));
+    endpoint = await startScriptedEndpoint([{ status: 404, body: { error: { message: ENDPOINT_ERROR } } }]);
+    // No AzureWebJobsStorage: the host embeds an Azurite of its own, so its default tables are its alone.
+    host = await startLocalHost({
+      port: 0,
+      persist: false,
+      cwd: folder,
+      env: { SCHEDULER_TICK: NEVER },
+      log: () => undefined,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    ids.weekly = await createSchedule({
+      name: "nightly-retrain",
+      description: XSS_DESCRIPTION,
+      experimentName: "Retrain",
+      target: { pipelineId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" },
+      parameterAssignments: { note: XSS_PARAMETER, epochs: 20 },
+      trigger: {
+        type: "recurrence",
+        frequency: "Week",
+        interval: 2,
+        weekDays: ["Monday", "Wednesday"],
+        timeOfDay: "18:30",
+        timeZone: "W. Europe Standard Time",
+      },
+    });
+    ids.weekdays = await createSchedule({
+      name: "weekday-scoring",
+      experimentName: "Scoring",
+      target: { endpointUrl: `${endpoint.url}/submit` },
+      trigger: { type: "cron", expression: "0 30 2 * * 1-5", timeZone: "Europe/London" },
+    });
+    ids.files = await createSchedule({
+      name: "incoming-files",
+      experimentName: "Ingest",
+      target: { pipelineId: "11111111-2222-3333-4444-555555555555" },
+      trigger: {
+        type: "datastore",
+        datastoreName: "workspaceblobstore",
+        pathOnDatastore: "incoming",
+        pollingIntervalMinutes: 5,
+      },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await endpoint?.close();
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  });
+
+  browserTest("serves the page with a strict Content-Security-Policy and no secret", async () => {
+    const response = await fetch(`${host.apiUrl}/ui`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const policy = response.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+    expect(policy).not.toContain("unsafe-inline");
+    const html = await response.text();
+    expect(html).not.toContain("AccountKey");
+    expect(html).not.toContain(host.settings.AzureWebJobsStorage ?? "no storage setting");
+  });
+
+  browserTest("lists the schedules created through the API, with their triggers in plain words", async () => {
+    const page = await openPage();
+    const rows = page.locator("#schedules tbody tr");
+    await expect.poll(() => rows.count()).toBe(3);
+    const rowOf = (id: string) => page.locator(`#schedules tr[data-schedule-id="${id}"]`);
+    expect(await rowOf(ids.weekly).locator('td[data-label="Trigger"]').textContent()).toBe(
+      "Every 2 weeks on Monday and Wednesday at 18:30, W. Europe Standard Time",
+    );
+    expect(await rowOf(ids.weekdays).locator('td[data-label="Trigger"]').textContent()).toBe(
+      "At 02:30 on Monday to Friday, Europe/London (cron 0 30 2 * * 1-5)",
+    );
+    expect(await rowOf(ids.files).locator('td[data-label="Trigger"]').textContent()).toBe(
+      "When a file is added to or changed in workspaceblobstore/incoming, checked every 5 minutes",
+    );
+    expect(await rowOf(ids.weekly).locator('td[data-label="Next run"]').textContent()).toMatch(
+      /^in (\d+ d( \d+ h)?|\d+ h( \d+ min)?|\d+ min).*W\. Europe Standard Time$/,
+    );
+    expect(await rowOf(ids.files).locator('td[data-label="Next run"]').textContent()).toBe(
+      "when files change",
+    );
+    expect(await page.locator(".summary").textContent()).toContain("3 schedules: 3 active, 0 disabled.");
+    await page.screenshot({ path: path.join(ARTIFACTS, "status-page-list.png"), fullPage: true });
+    await page.close();
+  });
+
+  browserTest("shows untrusted description and parameter values as text, running none of them", async () => {
+    const page = await openPage(`?schedule=${ids.weekly}`);
+    await expect.poll(() => page.locator("#description").count()).toBe(1);
+    expect(await page.locator("#description").textContent()).toBe(XSS_DESCRIPTION);
+    expect(await page.locator("#settings").textContent()).toContain(
+      `note = ${JSON.stringify(XSS_PARAMETER)}`,
+    );
+    expect(await page.locator("main img, main script").count()).toBe(0);
+    expect(await page.evaluate("window.__xss")).toBeUndefined();
+    // Upcoming fires: those of the next 7 days on the timeline, or the next 20 when none falls within 7 days
+    // (every other week of this schedule has none); 20 in the list.
+    const { json: next } = await api<{ value: { at: string }[] }>(
+      "GET",
+      `schedules/${ids.weekly}/next?count=20`,
+    );
+    const weekAhead = Date.now() + 7 * 86_400_000;
+    const within = next.value.filter((fire) => new Date(fire.at).getTime() <= weekAhead).length;
+    expect(await page.locator("#timeline g.fire").count()).toBe(within === 0 ? 20 : within);
+    expect(await page.locator("#fires li").count()).toBe(20);
+    expect(await page.locator("#fires li").first().textContent()).toMatch(
+      /^(Mon|Wed), \d+ \w+ \d{4}, 18:30 in /,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, "status-page-schedule.png"), fullPage: true });
+    await page.close();
+  });
+
+  browserTest(
+    "runs a schedule now from the page and shows the failed run with the endpoint's error",
+    async () => {
+      const page = await openPage(`?schedule=${ids.weekdays}`);
+      // Monday to Friday at 02:30: any 7 days ahead hold exactly 5 fires.
+      await expect.poll(() => page.locator("#timeline g.fire").count()).toBe(5);
+      await page.locator("#run-now").click();
+      await expect
+        .poll(() => page.locator("#notice").textContent())
+        .toMatch(/^Run [\w-]+ of weekday-scoring is queued \(Pending\)\.$/);
+      await expect
+        .poll(
+          async () => (await api<{ value: RunBody[] }>("GET", `schedules/${ids.weekdays}/runs`)).json.value,
+          {
+            timeout: 20_000,
+          },
+        )
+        .toEqual([expect.objectContaining({ reason: "manual", status: "Failed" })]);
+      const errorCell = page.locator('#runs td[data-label="Error"]');
+      await expect.poll(() => errorCell.textContent(), { timeout: 15_000 }).toContain(ENDPOINT_ERROR);
+      expect(await page.locator('#runs td[data-label="Status"]').textContent()).toBe("Failed HTTP 404");
+      expect(await page.locator("main b").count()).toBe(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, "status-page-runs.png"), fullPage: true });
+      expect(await page.evaluate("window.__xss")).toBeUndefined();
+      await page.close();
+    },
+  );
+
+  browserTest("disables and enables a schedule from the page, using the keyboard", async () => {
+    const page = await openPage();
+    await page.locator(`#open-${ids.files}`).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("h1").textContent()).toBe("incoming-files Active");
+    await page.locator("#toggle-status").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#notice").textContent()).toBe("incoming-files is disabled.");
+    expect((await api<ScheduleBody>("GET", `schedules/${ids.files}`)).json.status).toBe("Disabled");
+    // Focus stays on the button, which now enables.
+    await expect.poll(() => page.locator(":focus").textContent()).toBe("Enable");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#notice").textContent()).toBe("incoming-files is enabled.");
+    expect((await api<ScheduleBody>("GET", `schedules/${ids.files}`)).json.status).toBe("Active");
+    await page.close();
+  });
+
+  browserTest(
+    "takes a function key from ?code= once, drops it from the address, and sends it as x-functions-key",
+    async () => {
+      const page = await browser.newPage();
+      const keys: (string | undefined)[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("/api/schedules")) keys.push(request.headers()["x-functions-key"]);
+      });
+      await page.goto(`${host.apiUrl}/ui?code=test-key-123`);
+      await expect.poll(() => page.locator("#schedules tbody tr").count()).toBe(3);
+      expect(new URL(page.url()).search).toBe("");
+      expect(keys.length).toBeGreaterThan(0);
+      expect(new Set(keys)).toEqual(new Set(["test-key-123"]));
+      expect(await page.content()).not.toContain("test-key-123");
+      await page.close();
+    },
+  );
+
+  browserTest("is readable on a phone", async () => {
+    const page = await openPage("", { width: 390, height: 844 });
+    await expect.poll(() => page.locator("#schedules tbody tr").count()).toBe(3);
+    const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "status-page-phone.png"), fullPage: true });
+    await page.close();
+    for (const name of ["list", "schedule", "runs", "phone"].map((view) => `status-page-${view}.png`)) {
+      expect((await stat(path.join(ARTIFACTS, name))).size).toBeGreaterThan(10_000);
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});
