@@ -32,6 +32,8 @@ export interface ApiRoute {
   /** Request headers the operation reads, by name, with a description. */
   requestHeaders?: Record<string, string>;
   responses: Record<number, ApiResponseDoc>;
+  /** See HttpTriggerSpec.authLevel; default "function". */
+  authLevel?: "function" | "anonymous";
   run: (request: HttpRequest, services: Services, context: InvocationContext) => Promise<HttpResponseInit>;
 }
 
@@ -42,6 +44,7 @@ export function httpTriggerOf(route: ApiRoute, getServices: GetServices): HttpTr
     name: route.name,
     route: route.route,
     methods: [route.method],
+    ...(route.authLevel === undefined ? {} : { authLevel: route.authLevel }),
     handler: async (request, context) => {
       try {
         return await route.run(request, await getServices(), context);

@@ -25,7 +25,7 @@ export function registerTriggers(app: FunctionsApp, specs: readonly TriggerSpec[
     switch (spec.kind) {
       case "http":
         app.http(spec.name, {
-          authLevel: "function",
+          authLevel: spec.authLevel ?? "function",
           route: spec.route,
           methods: spec.methods,
           handler: spec.handler,

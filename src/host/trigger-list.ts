@@ -12,6 +12,11 @@ export interface HttpTriggerSpec {
   route: string;
   methods: HttpMethod[];
   handler: HttpHandler;
+  /**
+   * "function" (the default) requires a function key in Azure. Only a route that returns nothing but public
+   * static content (the status page's shell, whose API calls carry the key) may be "anonymous".
+   */
+  authLevel?: "function" | "anonymous";
 }
 
 export interface TimerTriggerSpec {

@@ -1,4 +1,6 @@
+import { datastoreRoutes, isDatastoreRegistered } from "../api/datastore-routes.js";
 import { apiTriggers, type ApiOptions } from "../api/routes.js";
+import { folderCheckQueueTrigger } from "../datastore/folder-check-wiring.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
 import { schedulingDependencies, submissionDependencies } from "../scheduling/firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
@@ -16,7 +18,16 @@ export type TriggerListOptions = Pick<ApiOptions, "extraRoutes">;
  * so both hosts run the same handlers (STYLE: one wiring, two hosts).
  */
 export function allTriggers(getServices: GetServices, options: TriggerListOptions = {}): TriggerSpec[] {
-  return [...apiTriggers(getServices, options), schedulingTimer(getServices), submissionQueue(getServices)];
+  const apiOptions: ApiOptions = {
+    isDatastoreRegistered,
+    extraRoutes: [...datastoreRoutes(), ...(options.extraRoutes ?? [])],
+  };
+  return [
+    ...apiTriggers(getServices, apiOptions),
+    schedulingTimer(getServices),
+    submissionQueue(getServices),
+    folderCheckQueueTrigger(getServices),
+  ];
 }
 
 function schedulingTimer(getServices: GetServices): TimerTriggerSpec {

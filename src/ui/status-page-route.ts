@@ -89,6 +89,8 @@ export function statusPageRoute(): ApiRoute {
     name: "ui",
     route: "ui",
     method: "GET",
+    // The shell holds no data and no secret; every API call it makes carries the function key.
+    authLevel: "anonymous",
     summary: "The status page: schedules, upcoming fires and run history (HTML).",
     query: statusPageQuerySchema,
     responses: {

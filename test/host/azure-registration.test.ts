@@ -70,7 +70,7 @@ describe("registerTriggers", () => {
     expect(() => registerTriggers(recordingApp(), specs)).toThrow(/Two triggers are named "same"/);
   });
 
-  it("registers every spec of the one trigger list exactly once, each HTTP route with function keys", () => {
+  it("registers every spec of the one trigger list exactly once, every data route with function keys", () => {
     const specs = allTriggers(noServices);
     const app = recordingApp();
     registerTriggers(app, specs);
@@ -82,7 +82,10 @@ describe("registerTriggers", () => {
       const registration = app.registrations[index];
       expect(registration?.method).toBe({ http: "http", timer: "timer", queue: "storageQueue" }[spec.kind]);
       expect(registration?.options.handler).toBe(spec.handler);
-      if (registration?.method === "http") expect(registration.options.authLevel).toBe("function");
+      if (registration?.method === "http") {
+        // Only the status page's shell (no data, no secret) is anonymous.
+        expect(registration.options.authLevel).toBe(spec.name === "ui" ? "anonymous" : "function");
+      }
     }
     const health = app.registrations.find(
       (registration) => registration.method === "http" && registration.options.route === "health",

@@ -7,6 +7,7 @@ import { storageAccessFromSettings } from "../../state/storage-clients.js";
 import { createServices } from "../create-services.js";
 import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
+import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
@@ -88,14 +89,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     }
 
     const getServices = memoizeServices(() =>
-      createServices(settings, { allowLoopbackEndpoints: true, log: options.log }),
+      createServices(settings, { allowLoopbackEndpoints: true, log: options.log, appSettings: values }),
     );
     const sandbox = new PipelineSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
-    await getServices();
+    const services = await getServices();
     const triggers = allTriggers(getServices);
 
     const storageAccess = storageAccessFromSettings(settings);
+    await registerLocalDatastore(services.datastores.registry, storageAccess, settings, services.clock());
     const queueSpecs = triggers.filter((spec): spec is QueueTriggerSpec => spec.kind === "queue");
     const timerSpecs = triggers.filter((spec): spec is TimerTriggerSpec => spec.kind === "timer");
     const queues = await startQueueRunner(queueSpecs, {
