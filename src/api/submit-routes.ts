@@ -5,7 +5,13 @@ import { PIPELINE_RUN_STATUSES, PENDING_RETRY_AFTER_SECONDS } from "../pipeline-
 import { answerWait, type RunWaitDependencies, type WaitAnswer } from "../pipeline-runs/run-wait.js";
 import { fetchPipelineRunStatus } from "../pipeline-runs/status-client.js";
 import { newRunId } from "../runs/run-ids.js";
-import { runSchema, toRunResponse, type NewRunRecord, type RunRecord } from "../runs/run-record.js";
+import {
+  newPendingRun,
+  runSchema,
+  toRunResponse,
+  type NewRunRecord,
+  type RunRecord,
+} from "../runs/run-record.js";
 import { parseInput } from "../schedules/parse-input.js";
 import { targetSchema } from "../schedules/schema.js";
 import { runTargeting } from "../scheduling/firing-wiring.js";
@@ -164,24 +170,16 @@ async function submitOnce(request: HttpRequest, services: Services, rawTarget: R
 
 /** A Pending API run (reason `api`, no schedule) of the submitted body, to the resolved endpoint URL. */
 export function newApiRun(endpointUrl: URL, body: ReturnType<typeof apiSubmitBody>, now: Date): NewRunRecord {
-  return {
+  return newPendingRun({
     id: newRunId(null, now),
     scheduleId: null,
     scheduleName: null,
     reason: "api",
     scheduledFor: null,
     createdAt: now.toISOString(),
-    submittedAt: null,
-    status: "Pending",
-    attempts: 0,
-    pipelineRunId: null,
-    httpStatus: null,
-    error: null,
-    changedBlob: null,
     request: body as unknown as Record<string, unknown>,
     endpointUrl: endpointUrl.toString(),
-    nextAttemptAt: null,
-  };
+  });
 }
 
 /**

@@ -46,6 +46,27 @@ export interface RunRecord extends Run {
 
 export type NewRunRecord = Omit<RunRecord, "etag">;
 
+/** What a new run is made of; everything else starts out Pending with no attempt. */
+export type PendingRunFields = Pick<
+  NewRunRecord,
+  "id" | "scheduleId" | "scheduleName" | "reason" | "scheduledFor" | "createdAt" | "request" | "endpointUrl"
+> &
+  Partial<Pick<NewRunRecord, "changedBlob">>;
+
+export function newPendingRun(fields: PendingRunFields): NewRunRecord {
+  return {
+    changedBlob: null,
+    ...fields,
+    submittedAt: null,
+    status: "Pending",
+    attempts: 0,
+    pipelineRunId: null,
+    httpStatus: null,
+    error: null,
+    nextAttemptAt: null,
+  };
+}
+
 /** The summary of a schedule's latest run shown on the schedule (`lastRun`). */
 export const lastRunSchema = runSchema
   .pick({

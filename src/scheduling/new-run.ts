@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { newRunId } from "../runs/run-ids.js";
-import type { ChangedBlob, NewRunRecord } from "../runs/run-record.js";
+import { newPendingRun, type ChangedBlob, type NewRunRecord } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import type { ScheduleDefinition } from "../schedules/schema.js";
 import { allowedSubmitUrlFor, type EndpointPolicy, type WorkspaceSettings } from "../submit/endpoint-url.js";
@@ -36,24 +36,17 @@ export function newScheduleRun(
     scheduledFor: input.scheduledFor,
     ...(input.extraDataPathAssignments ? { extraDataPathAssignments: input.extraDataPathAssignments } : {}),
   });
-  const base: NewRunRecord = {
+  const base = newPendingRun({
     id: newRunId(schedule.id, now),
     scheduleId: schedule.id,
     scheduleName: schedule.definition.name,
     reason,
     scheduledFor: input.scheduledFor?.toISOString() ?? null,
     createdAt: now.toISOString(),
-    submittedAt: null,
-    status: "Pending",
-    attempts: 0,
-    pipelineRunId: null,
-    httpStatus: null,
-    error: null,
     changedBlob: input.changedBlob ?? null,
     request: request as unknown as Record<string, unknown>,
     endpointUrl: "",
-    nextAttemptAt: null,
-  };
+  });
   try {
     const url = allowedSubmitUrlFor(schedule.definition.target, targeting.workspace, targeting.endpoints);
     return { ...base, endpointUrl: url.toString() };

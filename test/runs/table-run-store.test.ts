@@ -2,7 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PreconditionFailedError } from "../../src/errors.js";
 import { newRunId } from "../../src/runs/run-ids.js";
-import type { NewRunRecord } from "../../src/runs/run-record.js";
+import { newPendingRun, type NewRunRecord } from "../../src/runs/run-record.js";
 import { TableRunStore } from "../../src/runs/table-run-store.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 
@@ -10,22 +10,16 @@ const SCHEDULE_ID = "0123456789abcdef0123456789abcdef";
 
 function newRun(createdAt: Date, overrides: Partial<NewRunRecord> = {}): NewRunRecord {
   return {
-    id: newRunId(SCHEDULE_ID, createdAt),
-    scheduleId: SCHEDULE_ID,
-    scheduleName: "nightly",
-    reason: "recurrence",
-    scheduledFor: createdAt.toISOString(),
-    createdAt: createdAt.toISOString(),
-    submittedAt: null,
-    status: "Pending",
-    attempts: 0,
-    pipelineRunId: null,
-    httpStatus: null,
-    error: null,
-    changedBlob: null,
-    request: { ExperimentName: "exp", ParameterAssignments: { big: "x".repeat(70_000) } },
-    endpointUrl: "https://westeurope.api.azureml.ms/pipelines/x",
-    nextAttemptAt: null,
+    ...newPendingRun({
+      id: newRunId(SCHEDULE_ID, createdAt),
+      scheduleId: SCHEDULE_ID,
+      scheduleName: "nightly",
+      reason: "recurrence",
+      scheduledFor: createdAt.toISOString(),
+      createdAt: createdAt.toISOString(),
+      request: { ExperimentName: "exp", ParameterAssignments: { big: "x".repeat(70_000) } },
+      endpointUrl: "https://westeurope.api.azureml.ms/pipelines/x",
+    }),
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import { decodeQueueMessage } from "../../src/host/queue-message.js";
 import { startQueueRunner, type RunningQueues } from "../../src/host/local/queue-runner.js";
 import { newRunId } from "../../src/runs/run-ids.js";
 import { StorageRunQueue } from "../../src/runs/run-queue.js";
-import type { NewRunRecord, RunRecord } from "../../src/runs/run-record.js";
+import { newPendingRun, type RunRecord } from "../../src/runs/run-record.js";
 import { TableRunStore } from "../../src/runs/table-run-store.js";
 import { postPipelineRun } from "../../src/submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../../src/submit/request-body.js";
@@ -134,24 +134,16 @@ async function harness(
 
 async function createAndEnqueue(h: Harness): Promise<RunRecord> {
   const createdAt = new Date(h.nowMs);
-  const run: NewRunRecord = {
+  const run = newPendingRun({
     id: newRunId(SCHEDULE_ID, createdAt),
     scheduleId: SCHEDULE_ID,
     scheduleName: "nightly",
     reason: "recurrence",
     scheduledFor: createdAt.toISOString(),
     createdAt: createdAt.toISOString(),
-    submittedAt: null,
-    status: "Pending",
-    attempts: 0,
-    pipelineRunId: null,
-    httpStatus: null,
-    error: null,
-    changedBlob: null,
     request: BODY as unknown as Record<string, unknown>,
     endpointUrl: `${h.endpoint.url}/pipelines/v1.0/PipelineRuns/PipelineSubmit/p1`,
-    nextAttemptAt: null,
-  };
+  });
   const result = await h.runs.create(run);
   if (!result.created) throw new Error("not created");
   await h.queue.enqueue(run.id);
@@ -253,12 +245,16 @@ describe("submission worker against a real endpoint and queue", () => {
 
   it("after a crash between the POST and recording it, posts again (at least once) and records attempt 2", async () => {
     h = await harness([{ status: 200, body: { Id: "aml-run-crash" } }]);
-    const realPost = h.deps.post;
+    const deps = h.deps;
+    const realPost = (run: RunRecord) => deps.post(run);
     let crashes = 1;
-    h.deps.post = async (run) => {
-      const outcome = await realPost(run);
-      if (crashes-- > 0) throw new Error("instance died after the POST, before recording it");
-      return outcome;
+    h.deps = {
+      ...deps,
+      post: async (run) => {
+        const outcome = await realPost(run);
+        if (crashes-- > 0) throw new Error("instance died after the POST, before recording it");
+        return outcome;
+      },
     };
     const run = await createAndEnqueue(h);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
