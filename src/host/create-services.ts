@@ -12,6 +12,7 @@ import type { Services } from "./services.js";
 /** The tables and queues that hold the service's state, named in one place. */
 export const TABLE_NAMES = {
   schedules: "schedules",
+  scheduleDue: "scheduledue",
   runs: "runs",
   unsettledRuns: "unsettledruns",
   statusChecks: "pipelinerunstatus",
@@ -44,7 +45,10 @@ export async function createServices(
 ): Promise<Services> {
   const storage = storageAccessFromSettings(settings);
   const prefix = options.storagePrefix ?? "";
-  const schedules = new TableScheduleStore(storage.tableClient(`${prefix}${TABLE_NAMES.schedules}`));
+  const schedules = new TableScheduleStore(
+    storage.tableClient(`${prefix}${TABLE_NAMES.schedules}`),
+    storage.tableClient(`${prefix}${TABLE_NAMES.scheduleDue}`),
+  );
   const runs = new TableRunStore(
     storage.tableClient(`${prefix}${TABLE_NAMES.runs}`),
     storage.tableClient(`${prefix}${TABLE_NAMES.unsettledRuns}`),

@@ -26,6 +26,7 @@ export function schedulingDependencies(services: Services): SchedulingDependenci
     runs: services.runs,
     queue: services.runQueue,
     newRun: (schedule, fire, now) => newScheduleRun(schedule, fire, now, targeting),
+    enqueueFolderCheck: (schedule) => services.datastores.checkQueue.enqueue(schedule.id),
     log: services.log,
   };
 }

@@ -1,0 +1,49 @@
+import type { TokenCredential } from "@azure/identity";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { StorageAccess } from "../state/storage-clients.js";
+import type { DatastoreRecord } from "./datastore-record.js";
+import { TableDatastoreRegistry, type DatastoreRegistry } from "./datastore-registry.js";
+import { StorageFolderCheckQueue, type FolderCheckQueue } from "./folder-check-queue.js";
+import { TableFolderCursorStore, type FolderCursorStore } from "./folder-cursor-store.js";
+import { openDatastoreContainer } from "./folder-listing.js";
+
+/** What change-based schedules need from a host: the registry, the check cursors and queue, and blob access. */
+export interface DatastoreServices {
+  registry: DatastoreRegistry;
+  cursors: FolderCursorStore;
+  checkQueue: FolderCheckQueue;
+  /** Whether an app setting is set, for PUT /datastores with connectionStringSetting. */
+  hasAppSetting(name: string): boolean;
+  /** The container of a registered datastore; throws DatastoreConfigurationError when its setting is not set. */
+  openContainer(datastore: DatastoreRecord): ContainerClient;
+}
+
+export interface DatastoreServicesOptions {
+  /** Full names (prefix included) of the registry and cursor tables and of the check queue. */
+  registryTable: string;
+  cursorTable: string;
+  checkQueue: string;
+  credential: TokenCredential;
+  /** Reads an app setting when a check runs. */
+  appSetting: (name: string) => string | undefined;
+}
+
+/** Builds the datastore services on the state storage; creates missing tables and the queue. */
+export async function createDatastoreServices(
+  storage: StorageAccess,
+  options: DatastoreServicesOptions,
+): Promise<DatastoreServices> {
+  const registry = new TableDatastoreRegistry(storage.tableClient(options.registryTable));
+  const cursors = new TableFolderCursorStore(storage.tableClient(options.cursorTable));
+  const checkQueue = new StorageFolderCheckQueue(storage.queueClient(options.checkQueue));
+  await Promise.all([registry.ensureCreated(), cursors.ensureCreated(), checkQueue.ensureCreated()]);
+  const { appSetting } = options;
+  const connection = { credential: options.credential, appSetting };
+  return {
+    registry,
+    cursors,
+    checkQueue,
+    hasAppSetting: (name) => (appSetting(name) ?? "").trim() !== "",
+    openContainer: (datastore) => openDatastoreContainer(datastore, connection),
+  };
+}

@@ -1,0 +1,162 @@
+import type { RunQueue } from "../runs/run-queue.js";
+import type { NewRunRecord, RunRecord } from "../runs/run-record.js";
+import type { RunStore } from "../runs/run-store.js";
+import type { ScheduleRecord } from "../schedules/record.js";
+import type { ScheduleRunInput } from "../scheduling/new-run.js";
+import { enqueueNewRun, forEachConcurrently } from "../scheduling/scheduling-pass.js";
+import type { ScheduleStore } from "../state/schedule-store.js";
+import type { DatastoreRecord } from "./datastore-record.js";
+import type { DatastoreRegistry } from "./datastore-registry.js";
+import {
+  baselineCursor,
+  detectFolderChanges,
+  folderPrefix,
+  type FolderChange,
+  type FolderCursor,
+  type FolderListing,
+} from "./folder-changes.js";
+import type { FolderCursorStore } from "./folder-cursor-store.js";
+import { DatastoreConfigurationError } from "./folder-listing.js";
+
+export interface FolderCheckDependencies {
+  schedules: Pick<ScheduleStore, "get">;
+  runs: RunStore;
+  queue: RunQueue;
+  datastores: Pick<DatastoreRegistry, "get">;
+  cursors: FolderCursorStore;
+  /** Builds a run (request body, endpoint URL) for a schedule; pure but for the run id. */
+  newRun(schedule: ScheduleRecord, input: ScheduleRunInput, now: Date): NewRunRecord;
+  /** The direct children of `prefix` in the datastore's container, with the service's time. */
+  listFolder(datastore: DatastoreRecord, prefix: string): Promise<FolderListing>;
+  log(line: string): void;
+}
+
+/** How many runs of one check are created at once. */
+const CONCURRENCY = 16;
+
+/**
+ * One check of a change-based schedule's folder (CONTRACT 2.3), as of `now`; answers the runs it created.
+ *
+ * Never miss, never repeat: with `dataPathParameterName` the runs are created before the cursor is saved, each
+ * claiming the occurrence key (datastore, path, ETag), so a check repeated after a crash or run concurrently
+ * creates each run once. Without it, the one run of a check is owed by the cursor that covers its changes (saved
+ * first, conditionally, so one of two concurrent checks wins) and created right after; a crash in between leaves
+ * the debt in the cursor for the next check to pay.
+ */
+export async function checkFolder(
+  deps: FolderCheckDependencies,
+  scheduleId: string,
+  now: Date,
+): Promise<RunRecord[]> {
+  const schedule = await deps.schedules.get(scheduleId);
+  const trigger = schedule?.definition.trigger;
+  if (!schedule || trigger?.type !== "datastore" || schedule.definition.status !== "Active") return [];
+  const datastore = await deps.datastores.get(trigger.datastoreName);
+  if (!datastore) {
+    deps.log(
+      `schedule ${schedule.id}: datastore ${trigger.datastoreName} is not registered; folder not checked`,
+    );
+    return [];
+  }
+  const stored = await deps.cursors.get(schedule.id);
+  // A cursor of an earlier activation is replaced: what is in the folder at re-enabling is the baseline.
+  const cursor =
+    stored?.cursor.activatedAt === schedule.activatedAt
+      ? stored.cursor
+      : baselineCursor(schedule.activatedAt);
+  let etag = stored?.etag;
+
+  const created: RunRecord[] = [];
+  // A run owed by a check that crashed after saving its cursor, even one of an earlier activation.
+  const owedKey = stored?.cursor.pendingCheckRunKey ?? null;
+  if (owedKey !== null) {
+    const owed = await claimRun(deps, schedule, { scheduledFor: now, reason: "datastore" }, owedKey, now);
+    if (owed) created.push(owed);
+  }
+
+  let listing: FolderListing;
+  try {
+    listing = await deps.listFolder(datastore, folderPrefix(trigger.pathOnDatastore));
+  } catch (error) {
+    if (!(error instanceof DatastoreConfigurationError)) throw error;
+    deps.log(`schedule ${schedule.id}: folder not checked: ${error.message}`);
+    return created;
+  }
+  const { changes, next } = detectFolderChanges(cursor, listing);
+
+  const parameterName = trigger.dataPathParameterName;
+  if (parameterName !== undefined) {
+    created.push(...(await claimBlobRuns(deps, schedule, datastore.name, parameterName, changes, now)));
+    await saveOrYield(deps, schedule, next, etag);
+    return created;
+  }
+  if (changes.length === 0) {
+    await saveOrYield(deps, schedule, next, etag);
+    return created;
+  }
+  const runKey = `check:${schedule.activatedAt}:${next.version}`;
+  etag = await saveOrYield(deps, schedule, { ...next, pendingCheckRunKey: runKey }, etag);
+  if (etag === undefined) return created;
+  const run = await claimRun(deps, schedule, { scheduledFor: now, reason: "datastore" }, runKey, now);
+  if (run) created.push(run);
+  await saveOrYield(deps, schedule, next, etag);
+  return created;
+}
+
+function claimBlobRuns(
+  deps: FolderCheckDependencies,
+  schedule: ScheduleRecord,
+  datastoreName: string,
+  parameterName: string,
+  changes: readonly FolderChange[],
+  now: Date,
+): Promise<RunRecord[]> {
+  const runs: (RunRecord | undefined)[] = new Array<RunRecord | undefined>(changes.length);
+  const indexed = changes.map((change, index) => ({ change, index }));
+  return forEachConcurrently(indexed, CONCURRENCY, async ({ change, index }) => {
+    const input: ScheduleRunInput = {
+      scheduledFor: now,
+      reason: "datastore",
+      changedBlob: { path: change.path, etag: change.etag },
+      extraDataPathAssignments: {
+        [parameterName]: { dataStoreName: datastoreName, relativePath: change.path },
+      },
+    };
+    runs[index] = await claimRun(
+      deps,
+      schedule,
+      input,
+      `blob:${datastoreName}:${change.path}:${change.etag}`,
+      now,
+    );
+  }).then(() => runs.filter((run) => run !== undefined));
+}
+
+/**
+ * Creates and enqueues the run of an occurrence key, unless the key was claimed before: then the run exists, and
+ * if a crash left it unsent, the scheduling pass's sweep of unsettled runs sends it.
+ */
+async function claimRun(
+  deps: FolderCheckDependencies,
+  schedule: ScheduleRecord,
+  input: ScheduleRunInput,
+  occurrenceKey: string,
+  now: Date,
+): Promise<RunRecord | undefined> {
+  const result = await deps.runs.create(deps.newRun(schedule, input, now), occurrenceKey);
+  if (!result.created) return undefined;
+  await enqueueNewRun(deps, result.run);
+  return result.run;
+}
+
+/** Saves the cursor if no other check saved since it was read; answers the new ETag, or undefined if one did. */
+async function saveOrYield(
+  deps: FolderCheckDependencies,
+  schedule: ScheduleRecord,
+  cursor: FolderCursor,
+  etag: string | undefined,
+): Promise<string | undefined> {
+  const saved = await deps.cursors.save(schedule.id, cursor, etag);
+  if (saved === undefined) deps.log(`schedule ${schedule.id}: another check of its folder saved first`);
+  return saved;
+}

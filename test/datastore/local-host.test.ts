@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { afterAll, describe, expect, it } from "vitest";
+import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
+import type { AmlSubmitBody } from "../../src/submit/request-body.js";
+
+/** A timer that fires once a year, so that time moves only through /api/dev/tick. */
+const NEVER = "0 0 0 1 1 *";
+
+let host: RunningLocalHost | undefined;
+let cwd: string | undefined;
+
+afterAll(async () => {
+  await host?.stop();
+  if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+});
+
+describe("change-based schedules on the local host (CONTRACT 5)", () => {
+  it(
+    "registers workspaceblobstore on its Azurite and fires once per new file of the watched folder",
+    { timeout: 90_000 },
+    async () => {
+      cwd = await mkdtemp(path.join(os.tmpdir(), "datastore-local-"));
+      host = await startLocalHost({
+        port: 0,
+        persist: false,
+        cwd,
+        env: { SCHEDULER_TICK: NEVER },
+        log: () => undefined,
+      });
+      const api = host.apiUrl;
+      const call = (method: string, route: string, body?: unknown) =>
+        fetch(`${api}${route}`, {
+          method,
+          ...(body === undefined
+            ? {}
+            : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
+        });
+
+      const registered = await call("GET", "/datastores/workspaceblobstore");
+      expect(registered.status).toBe(200);
+      expect(await registered.json()).toMatchObject({
+        name: "workspaceblobstore",
+        connectionStringSetting: "AzureWebJobsStorage",
+        containerName: "workspaceblobstore",
+      });
+
+      const storage = host.settings.AzureWebJobsStorage ?? "";
+      const container =
+        BlobServiceClient.fromConnectionString(storage).getContainerClient("workspaceblobstore");
+      await container.getBlockBlobClient("incoming/first.csv").upload("1", 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+
+      const created = await call("POST", "/schedules", {
+        name: "new-uploads",
+        experimentName: "Uploads",
+        target: { pipelineId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" },
+        trigger: {
+          type: "datastore",
+          datastoreName: "workspaceblobstore",
+          pathOnDatastore: "incoming",
+          pollingIntervalMinutes: 1,
+          dataPathParameterName: "input_datapath",
+        },
+      });
+      expect(created.status).toBe(201);
+      for (const name of ["incoming/second.csv", "incoming/third.csv", "incoming/sub/nested.csv"]) {
+        await container.getBlockBlobClient(name).upload("2", 1);
+      }
+
+      const tick = await call("POST", "/dev/tick", { now: new Date(Date.now() + 2 * 60_000).toISOString() });
+      expect(tick.status).toBe(200);
+
+      const sandbox = host.sandbox;
+      const deadline = Date.now() + 30_000;
+      while (sandbox.submissions.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // Anything more would arrive within a few queue polls.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const relativePaths = sandbox.submissions
+        .map(
+          (submission) => (submission.body as AmlSubmitBody).DataPathAssignments.input_datapath?.RelativePath,
+        )
+        .sort();
+      expect(relativePaths).toEqual(["incoming/second.csv", "incoming/third.csv"]);
+    },
+  );
+});
