@@ -183,7 +183,10 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
         412: PRECONDITION_FAILED,
       },
       run: async (request, services) => {
-        await deleteSchedule(useCases(services), requiredParam(request, "id"), ifMatchOf(request));
+        const id = requiredParam(request, "id");
+        await deleteSchedule(useCases(services), id, ifMatchOf(request));
+        // A change-based schedule's folder cursor goes with it (a no-op for the others).
+        await services.datastores.cursors.delete(id);
         return { status: 204 };
       },
     },

@@ -72,6 +72,12 @@ describe("change-based schedules on the local host (CONTRACT 5)", () => {
 
       const tick = await call("POST", "/dev/tick", { now: new Date(Date.now() + 2 * 60_000).toISOString() });
       expect(tick.status).toBe(200);
+      // The pass's answer lists the change-based runs it created (CONTRACT 5).
+      const { runs } = (await tick.json()) as { runs: { reason: string; changedBlob: { path: string } }[] };
+      expect(runs.map((run) => [run.reason, run.changedBlob.path]).sort()).toEqual([
+        ["datastore", "incoming/second.csv"],
+        ["datastore", "incoming/third.csv"],
+      ]);
 
       const sandbox = host.sandbox;
       const deadline = Date.now() + 30_000;

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { httpTriggerOf, type ApiRoute } from "../../api/api-route.js";
 import { readJsonBody, JSON_CONTENT_TYPE } from "../../api/request-body.js";
-import { toRunResponse } from "../../runs/run-record.js";
+import { checkFolderInline } from "../../datastore/folder-check-wiring.js";
+import { toRunResponse, type RunRecord } from "../../runs/run-record.js";
 import { parseInput } from "../../schedules/parse-input.js";
 import { schedulingDependencies } from "../../scheduling/firing-wiring.js";
 import { runSchedulingPass } from "../../scheduling/scheduling-pass.js";
@@ -33,12 +34,14 @@ export function devTickRoute(): ApiRoute {
         ? await readJsonBody(request, [JSON_CONTENT_TYPE])
         : {};
       const { now } = parseInput(devTickSchema, body);
+      // Folder checks run inline here, so that the answer lists change-based runs too (CONTRACT 5).
+      const checked: RunRecord[] = [];
       const { runs } = await runSchedulingPass(
-        schedulingDependencies(services),
+        { ...schedulingDependencies(services), enqueueFolderCheck: checkFolderInline(services, checked) },
         now === undefined ? services.clock() : new Date(now),
       );
       await services.runs.recordTick(services.clock());
-      return { status: 200, jsonBody: { runs: runs.map(toRunResponse) } };
+      return { status: 200, jsonBody: { runs: [...runs, ...checked].map(toRunResponse) } };
     },
   };
 }
