@@ -1,10 +1,11 @@
+import { nextFolderCheckAt } from "../datastore/folder-changes.js";
 import { PreconditionFailedError } from "../errors.js";
 import { compileOccurrences } from "../recurrence/occurrences.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { NewRunRecord, RunReason, RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
 import type { ScheduleRecord } from "../schedules/record.js";
-import type { ScheduleStore } from "../state/schedule-store.js";
+import type { DueEntry, ScheduleStore } from "../state/schedule-store.js";
 import { planDueFires } from "./due-occurrences.js";
 
 /** What a run is created for: an occurrence of a schedule (scheduledFor) or an out-of-schedule request. */
@@ -42,14 +43,21 @@ export interface PassResult {
 export async function runSchedulingPass(deps: SchedulingDependencies, now: Date): Promise<PassResult> {
   const runs: RunRecord[] = [];
   const seen = new Set<string>();
+  // By entry, not by schedule: an entry a crash left behind must not hide the schedule's current one.
+  const entryKey = (entry: DueEntry) => `${entry.scheduleId} ${entry.dueAt}`;
   for (;;) {
-    const due = (await deps.schedules.findDue(now, DUE_PAGE)).filter((entry) => !seen.has(entry.scheduleId));
+    const due = (await deps.schedules.findDue(now, DUE_PAGE)).filter((entry) => !seen.has(entryKey(entry)));
     if (due.length === 0) break;
-    due.forEach((entry) => seen.add(entry.scheduleId));
+    due.forEach((entry) => seen.add(entryKey(entry)));
     await forEachConcurrently(due, CONCURRENCY, async (entry) => {
       try {
         const schedule = await deps.schedules.get(entry.scheduleId);
-        if (!schedule || schedule.dueAt === null || Date.parse(schedule.dueAt) > now.getTime()) return;
+        if (!schedule || schedule.dueAt === null || Date.parse(schedule.dueAt) !== Date.parse(entry.dueAt)) {
+          // Left behind by a crash between the store's steps; the store keeps it while a write may be under way.
+          await deps.schedules.discardDueEntry(entry);
+          return;
+        }
+        if (Date.parse(schedule.dueAt) > now.getTime()) return;
         runs.push(...(await fireDueSchedule(deps, schedule, now)));
       } catch (error) {
         // One schedule's failure must not hold up the others; it stays due and the next pass retries it.
@@ -70,7 +78,10 @@ export async function fireDueSchedule(
   const { trigger } = schedule.definition;
   if (schedule.definition.status !== "Active") return [];
   if (trigger.type === "datastore") {
-    await deps.enqueueFolderCheck?.(schedule, now);
+    if (deps.enqueueFolderCheck === undefined) return [];
+    await deps.enqueueFolderCheck(schedule, now);
+    const nextCheck = nextFolderCheckAt(schedule.activatedAt, trigger.pollingIntervalMinutes, now);
+    await advanceSchedule(deps, schedule, nextCheck.getTime(), { changeBased: true });
     return [];
   }
   if (schedule.nextRunAt === null) return [];
@@ -133,12 +144,14 @@ async function advanceSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
   nextMs: number | undefined,
+  { changeBased = false } = {},
 ): Promise<void> {
   const nextRunAt = nextMs === undefined ? null : new Date(nextMs).toISOString();
   try {
+    // A change-based schedule is due for its next folder check but has no next run instant (CONTRACT 1).
     await deps.schedules.replace(
       schedule,
-      { ...withoutEtag(schedule), nextRunAt, dueAt: nextRunAt },
+      { ...withoutEtag(schedule), nextRunAt: changeBased ? null : nextRunAt, dueAt: nextRunAt },
       schedule.etag,
     );
   } catch (error) {

@@ -4,15 +4,19 @@ import type { ScheduleDefinition } from "../schedules/schema.js";
 import type { DueEntry } from "./schedule-store.js";
 
 /**
- * The table layout of the schedules, as pure functions. Every row of a schedule lives in one partition so that
- * an entity group transaction changes them together:
- * - `id:<id>` the schedule row, with the definition as JSON text and the list filters as plain columns;
- * - `name:<name>` the name row, holding the id; its insert is what makes names unique;
- * - `due:<dueAt>:<id>` the due index row, present while dueAt is set, so that the scheduling pass reads a
- *   range of keys in proportion to what is due.
+ * The table layout of the schedules, as pure functions. Rows are spread over partitions, because one Azure
+ * Table partition serves about 2,000 entities per second (Azure Storage scalability targets):
+ * - table `schedules`, partition `<id>`, row `schedule`: the schedule, with the definition as JSON text and
+ *   the list filters as plain columns;
+ * - table `schedules`, partition `name:<name>`, row `name`: the name row, holding the id; its insert is what
+ *   makes names unique;
+ * - table `scheduledue`, partition `<UTC minute of dueAt>`, row `<dueAt>:<id>`: the due index row, present
+ *   while dueAt is set, so that the scheduling pass reads keys in proportion to what is due.
+ * No transaction spans these rows; the store orders its writes instead (table-schedule-store.ts).
  */
 
-export const SCHEDULES_PARTITION = "schedules";
+export const SCHEDULE_ROW_KEY = "schedule";
+export const NAME_ROW_KEY = "name";
 
 /**
  * A string property holds at most 64 KiB, i.e. 32K UTF-16 code units (Azure Table service data model); a
@@ -20,32 +24,30 @@ export const SCHEDULES_PARTITION = "schedules";
  */
 export const DEFINITION_CHUNK_LENGTH = 30_000;
 
-export const SCHEDULE_ROW_PREFIX = "id:";
-/** The first key after every `id:` key (';' follows ':' in ASCII): the exclusive end of the schedule rows. */
-export const SCHEDULE_ROW_END = "id;";
-export const DUE_ROW_PREFIX = "due:";
-
 export type ScheduleEntity = TableEntity<Record<string, unknown>>;
 
-export function scheduleRowKey(id: string): string {
-  return `${SCHEDULE_ROW_PREFIX}${id}`;
-}
-
-/** Names compare as stored: RowKey comparison is ordinal, so names are case-sensitive. */
-export function nameRowKey(name: string): string {
+/** Names compare as stored: key comparison is ordinal, so names are case-sensitive. */
+export function namePartitionKey(name: string): string {
   return `name:${name}`;
 }
 
+/** `YYYY-MM-DDThh:mm`, the UTC minute of the instant: fixed width, so that key order is time order. */
+export function duePartitionKey(dueAt: string): string {
+  return fixedWidthInstant(dueAt).slice(0, 16);
+}
+
 export function dueRowKey(dueAt: string, id: string): string {
-  return `${DUE_ROW_PREFIX}${fixedWidthInstant(dueAt)}:${id}`;
+  return `${fixedWidthInstant(dueAt)}:${id}`;
 }
 
 /**
- * The inclusive upper bound of the due rows at or before `now`: every `due:<instant>:<id>` with instant <= now
- * sorts before it, because '~' follows ':' and every id character.
+ * The due rows at or before `now`: every partition up to now's minute, and in it every `<instant>:<id>` with
+ * instant <= now, because '~' follows ':' and every id character. Rows of earlier minutes sort before the
+ * row key bound too, as their keys start with an earlier instant.
  */
-export function dueRangeEnd(now: Date): string {
-  return `${DUE_ROW_PREFIX}${fixedWidthInstant(now.toISOString())}~`;
+export function dueRange(now: Date): { lastPartitionKey: string; lastRowKey: string } {
+  const instant = fixedWidthInstant(now.toISOString());
+  return { lastPartitionKey: instant.slice(0, 16), lastRowKey: `${instant}~` };
 }
 
 /** `YYYY-MM-DDThh:mm:ss.sssZ`, 24 characters, so that key order is time order. */
@@ -80,8 +82,8 @@ export function scheduleEntityFromRecord(record: NewScheduleRecord): ScheduleEnt
   const { definition } = record;
   const chunks = splitIntoChunks(JSON.stringify(definition));
   const entity: ScheduleEntity = {
-    partitionKey: SCHEDULES_PARTITION,
-    rowKey: scheduleRowKey(record.id),
+    partitionKey: record.id,
+    rowKey: SCHEDULE_ROW_KEY,
     id: record.id,
     name: definition.name,
     status: definition.status,
@@ -101,23 +103,11 @@ export function scheduleEntityFromRecord(record: NewScheduleRecord): ScheduleEnt
   return entity;
 }
 
-/**
- * What replaces a schedule row when it is deleted: a delete in an entity group transaction cannot carry an
- * If-Match, so the conditional step is this replacement, and the row itself is removed afterwards.
- */
-export function tombstoneEntity(id: string): ScheduleEntity {
-  return { partitionKey: SCHEDULES_PARTITION, rowKey: scheduleRowKey(id), id, deleted: true };
-}
-
-export function isTombstone(entity: Record<string, unknown>): boolean {
-  return entity.deleted === true;
-}
-
 /** The record a schedule row holds; throws when the row is not a well-formed schedule row. */
 export function recordFromScheduleEntity(entity: Record<string, unknown>, etag: string): ScheduleRecord {
   const chunkCount = entity.definitionChunks;
   if (typeof chunkCount !== "number" || !Number.isInteger(chunkCount) || chunkCount < 1) {
-    throw new Error(`Schedule row ${String(entity.rowKey)} has no valid definitionChunks`);
+    throw new Error(`Schedule row ${String(entity.partitionKey)} has no valid definitionChunks`);
   }
   const chunks: string[] = [];
   for (let index = 0; index < chunkCount; index++) {
@@ -137,31 +127,50 @@ export function recordFromScheduleEntity(entity: Record<string, unknown>, etag: 
   };
 }
 
-export function nameEntity(name: string, scheduleId: string): ScheduleEntity {
-  return { partitionKey: SCHEDULES_PARTITION, rowKey: nameRowKey(name), scheduleId };
-}
-
-export function dueEntity(dueAt: string, scheduleId: string): ScheduleEntity {
+/** `writtenAt` tells a row that a writer may still be completing from one a crash left behind. */
+export function nameEntity(name: string, scheduleId: string, writtenAt: Date): ScheduleEntity {
   return {
-    partitionKey: SCHEDULES_PARTITION,
-    rowKey: dueRowKey(dueAt, scheduleId),
+    partitionKey: namePartitionKey(name),
+    rowKey: NAME_ROW_KEY,
     scheduleId,
-    dueAt: fixedWidthInstant(dueAt),
+    writtenAt: writtenAt.toISOString(),
   };
 }
 
-export function dueEntryFromEntity(entity: Record<string, unknown>): DueEntry {
-  return { scheduleId: requiredText(entity, "scheduleId"), dueAt: requiredText(entity, "dueAt") };
+export function dueEntity(dueAt: string, scheduleId: string, writtenAt: Date): ScheduleEntity {
+  return {
+    partitionKey: duePartitionKey(dueAt),
+    rowKey: dueRowKey(dueAt, scheduleId),
+    scheduleId,
+    dueAt: fixedWidthInstant(dueAt),
+    writtenAt: writtenAt.toISOString(),
+  };
+}
+
+export function dueEntryFromEntity(entity: Record<string, unknown>, etag: string): DueEntry {
+  return {
+    scheduleId: requiredText(entity, "scheduleId"),
+    dueAt: requiredText(entity, "dueAt"),
+    writtenAt: requiredText(entity, "writtenAt"),
+    etag,
+  };
 }
 
 export function scheduleIdFromNameEntity(entity: Record<string, unknown>): string {
   return requiredText(entity, "scheduleId");
 }
 
+/** When a name or due row was written, in milliseconds. */
+export function writtenAtOf(entity: Record<string, unknown>): number {
+  return Date.parse(requiredText(entity, "writtenAt"));
+}
+
 function requiredText(entity: Record<string, unknown>, property: string): string {
   const value = entity[property];
   if (typeof value !== "string") {
-    throw new Error(`Row ${String(entity.rowKey)} lacks the text property ${property}`);
+    throw new Error(
+      `Row ${String(entity.partitionKey)}/${String(entity.rowKey)} lacks the text property ${property}`,
+    );
   }
   return value;
 }

@@ -23,6 +23,10 @@ export interface ScheduleListPage {
 export interface DueEntry {
   scheduleId: string;
   dueAt: string;
+  /** When the entry was written: a young entry may belong to a write that is still in progress. */
+  writtenAt: string;
+  /** The entry's ETag as read, so that discarding it never removes an entry written again since. */
+  etag: string;
 }
 
 /**
@@ -45,6 +49,12 @@ export interface ScheduleStore {
   delete(current: ScheduleRecord, ifMatch: string): Promise<void>;
   /** Due index entries with dueAt <= now, oldest first, at most `limit`: cost in proportion to the number due. */
   findDue(now: Date, limit: number): Promise<DueEntry[]>;
+  /**
+   * Removes an entry that findDue returned and that no longer matches its schedule (the schedule is gone or
+   * its dueAt differs), left by a crash between the steps of a write. Keeps it while it is younger than a
+   * minute, as its writer may be between writing it and writing the schedule.
+   */
+  discardDueEntry(entry: DueEntry): Promise<void>;
   /** Resolves when storage answers; for /health. */
   ping(): Promise<void>;
 }

@@ -1,28 +1,21 @@
-import {
-  odata,
-  type TableClient,
-  type TableTransactionResponse,
-  type TransactionAction,
-} from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from "../errors.js";
 import type { NewScheduleRecord, ScheduleRecord } from "../schedules/record.js";
 import {
-  DUE_ROW_PREFIX,
-  SCHEDULE_ROW_END,
-  SCHEDULE_ROW_PREFIX,
-  SCHEDULES_PARTITION,
+  NAME_ROW_KEY,
+  SCHEDULE_ROW_KEY,
+  type ScheduleEntity,
   dueEntity,
   dueEntryFromEntity,
-  dueRangeEnd,
+  duePartitionKey,
+  dueRange,
   dueRowKey,
-  isTombstone,
   nameEntity,
-  nameRowKey,
+  namePartitionKey,
   recordFromScheduleEntity,
   scheduleEntityFromRecord,
   scheduleIdFromNameEntity,
-  scheduleRowKey,
-  tombstoneEntity,
+  writtenAtOf,
 } from "./schedule-entities.js";
 import type { DueEntry, ScheduleListPage, ScheduleListQuery, ScheduleStore } from "./schedule-store.js";
 
@@ -30,46 +23,83 @@ import type { DueEntry, ScheduleListPage, ScheduleListQuery, ScheduleStore } fro
 const MAX_PAGE_SIZE = 1000;
 /** How often a write with If-Match "*" re-reads and retries when other writers keep changing the schedule. */
 const MAX_UNCONDITIONAL_ATTEMPTS = 10;
+/** How often a claim of a name or due row retries when the row changes under it. */
+const MAX_CLAIM_ATTEMPTS = 3;
+/**
+ * A name or due row younger than this may belong to a writer between its steps; older, and not matching its
+ * schedule, it is what a crash left behind, and may be taken over or removed.
+ */
+export const IN_PROGRESS_WINDOW_MS = 60_000;
+
+type StoredRow = Record<string, unknown> & { etag: string };
+
+/** A row by its keys and the ETag a write expects it to have ("*": any). */
+interface RowReference {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+}
+
+/** A row this write holds: `fresh` when this write created it, so that undoing the write may remove it. */
+interface ClaimedRow extends RowReference {
+  fresh: boolean;
+}
+
+export interface TableScheduleStoreOptions {
+  /** Replaces real time for `writtenAt` and the in-progress window (tests). */
+  clock?: () => Date;
+}
 
 /**
- * Schedules in one Azure table (layout in schedule-entities.ts). Every multi-row change is one entity group
- * transaction, so a name row, a schedule row and its due entry never disagree.
+ * Schedules in two Azure tables (layout in schedule-entities.ts). No transaction spans their rows, so every
+ * write goes in an order that a crash at any point cannot turn into a schedule without its due row or a name
+ * held by two schedules: the name row and the due row are written before the schedule row, and the rows the
+ * schedule no longer needs are removed after it. What a crash leaves behind is a name row or a due row that
+ * no schedule matches; a name row is taken over after a minute, a due row is discarded by the scheduling pass.
  */
 export class TableScheduleStore implements ScheduleStore {
-  constructor(private readonly table: TableClient) {}
+  private readonly clock: () => Date;
 
-  /** Creates the table when it does not exist yet. */
+  constructor(
+    private readonly schedules: TableClient,
+    private readonly due: TableClient,
+    options: TableScheduleStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Creates the tables when they do not exist yet. */
   async ensureCreated(): Promise<void> {
-    await this.table.createTable();
+    await Promise.all([this.schedules.createTable(), this.due.createTable()]);
   }
 
   async insert(record: NewScheduleRecord): Promise<ScheduleRecord> {
-    const actions: TransactionAction[] = [
-      ["create", nameEntity(record.definition.name, record.id)],
-      ["create", scheduleEntityFromRecord(record)],
-    ];
-    if (record.dueAt !== null) actions.push(["create", dueEntity(record.dueAt, record.id)]);
+    const claimed: ClaimedRow[] = [];
     try {
-      const response = await this.table.submitTransaction(actions);
-      return { ...record, etag: await this.scheduleEtagAfter(response, 1, record.id) };
-    } catch (error) {
-      if (storageStatus(error) === 409) {
-        throw failedOperationIndex(error) === 1
-          ? new ConflictError(`A schedule with id ${record.id} already exists`)
-          : new ConflictError(`A schedule named "${record.definition.name}" already exists`);
+      claimed.push(await this.claimName(record.definition.name, record.id));
+      if (record.dueAt !== null) claimed.push(await this.claimDueRow(record.dueAt, record.id));
+      try {
+        const response = await this.schedules.createEntity(scheduleEntityFromRecord(record));
+        return { ...record, etag: response.etag ?? (await this.scheduleEtag(record.id)) };
+      } catch (error) {
+        if (storageStatus(error) === 409) {
+          throw new ConflictError(`A schedule with id ${record.id} already exists`);
+        }
+        throw error;
       }
+    } catch (error) {
+      await this.release(claimed);
       throw error;
     }
   }
 
   async get(id: string): Promise<ScheduleRecord | undefined> {
-    const entity = await this.readRow(scheduleRowKey(id));
-    if (entity === undefined || isTombstone(entity)) return undefined;
-    return recordFromScheduleEntity(entity, entity.etag);
+    const entity = await readRow(this.schedules, id, SCHEDULE_ROW_KEY);
+    return entity === undefined ? undefined : recordFromScheduleEntity(entity, entity.etag);
   }
 
   async getByName(name: string): Promise<ScheduleRecord | undefined> {
-    const nameRow = await this.readRow(nameRowKey(name));
+    const nameRow = await readRow(this.schedules, namePartitionKey(name), NAME_ROW_KEY);
     if (nameRow === undefined) return undefined;
     const record = await this.get(scheduleIdFromNameEntity(nameRow));
     return record?.definition.name === name ? record : undefined;
@@ -82,7 +112,7 @@ export class TableScheduleStore implements ScheduleStore {
       query.continuationToken === undefined ? undefined : sdkContinuationToken(query.continuationToken);
     // A filtered query may return short or empty pages with a continuation; keep reading until `top` are found.
     do {
-      const pages = this.table
+      const pages = this.schedules
         .listEntities({ queryOptions: { filter } })
         .byPage({ maxPageSize: Math.min(query.top - items.length, MAX_PAGE_SIZE), continuationToken });
       const page = await pages.next();
@@ -90,9 +120,7 @@ export class TableScheduleStore implements ScheduleStore {
         continuationToken = undefined;
         break;
       }
-      for (const entity of page.value) {
-        if (!isTombstone(entity)) items.push(recordFromScheduleEntity(entity, entity.etag));
-      }
+      for (const entity of page.value) items.push(recordFromScheduleEntity(entity, entity.etag));
       continuationToken = page.value.continuationToken;
     } while (continuationToken !== undefined && items.length < query.top);
     return continuationToken === undefined
@@ -100,63 +128,195 @@ export class TableScheduleStore implements ScheduleStore {
       : { items, continuationToken: Buffer.from(continuationToken).toString("base64url") };
   }
 
+  /**
+   * (1) claims the new name, (2) writes the new due row, (3) replaces the schedule row on its ETag, (4) removes
+   * the old name and due rows. A failure before (3) undoes (1) and (2); a crash leaves rows no schedule matches.
+   */
   async replace(current: ScheduleRecord, next: NewScheduleRecord, ifMatch: string): Promise<ScheduleRecord> {
     if (next.id !== current.id) throw new Error(`Cannot replace schedule ${current.id} with ${next.id}`);
-    const etag = await this.writeConditionally(current, ifMatch, async (stored) => {
+    const { etag, leftBehind } = await this.writeConditionally(current, ifMatch, async (stored) => {
+      const claimed: ClaimedRow[] = [];
+      const leftBehind: (RowReference | undefined)[] = [];
       try {
-        const response = await this.table.submitTransaction(replaceActions(stored, next));
-        return await this.scheduleEtagAfter(response, 0, next.id);
-      } catch (error) {
-        // Only the new name row can exist already: the new due row's key holds this schedule's id.
-        if (storageStatus(error) === 409) {
-          throw new ConflictError(`A schedule named "${next.definition.name}" already exists`);
+        if (stored.definition.name !== next.definition.name) {
+          // The old name row's ETag is read before the schedule changes: whatever rewrites it later is not ours.
+          const [claim, oldName] = await Promise.all([
+            this.claimName(next.definition.name, next.id),
+            readRow(this.schedules, namePartitionKey(stored.definition.name), NAME_ROW_KEY),
+          ]);
+          claimed.push(claim);
+          if (oldName !== undefined && scheduleIdFromNameEntity(oldName) === stored.id) {
+            leftBehind.push(rowReference(oldName));
+          }
         }
+        if (dueKeyOf(stored) !== dueKeyOf(next)) {
+          const [claim, oldDue] = await Promise.all([
+            next.dueAt === null ? undefined : this.claimDueRow(next.dueAt, next.id),
+            stored.dueAt === null ? undefined : this.readDueRow(stored.dueAt, stored.id),
+          ]);
+          if (claim !== undefined) claimed.push(claim);
+          leftBehind.push(oldDue === undefined ? undefined : rowReference(oldDue));
+        }
+        const response = await this.schedules.updateEntity(scheduleEntityFromRecord(next), "Replace", {
+          etag: stored.etag,
+        });
+        return { etag: response.etag ?? (await this.scheduleEtag(next.id)), leftBehind };
+      } catch (error) {
+        await this.release(claimed);
         throw error;
       }
     });
+    await this.removeLeftBehind(leftBehind);
     return { ...next, etag };
   }
 
+  /** (1) deletes the schedule row on its ETag, (2) removes its name and due rows. */
   async delete(current: ScheduleRecord, ifMatch: string): Promise<void> {
-    const tombstoneEtag = await this.writeConditionally(current, ifMatch, async (stored) => {
-      const response = await this.table.submitTransaction(deleteActions(stored));
-      return response.subResponses[0]?.etag?.trim() || "*";
+    const stored = await this.writeConditionally(current, ifMatch, async (stored) => {
+      await this.schedules.deleteEntity(stored.id, SCHEDULE_ROW_KEY, { etag: stored.etag });
+      return stored;
     });
-    // Only this writer knows the tombstone's ETag; readers already see the schedule as gone.
-    try {
-      await this.table.deleteEntity(SCHEDULES_PARTITION, scheduleRowKey(current.id), { etag: tombstoneEtag });
-    } catch (error) {
-      if (storageStatus(error) !== 404) throw error;
-    }
+    // The schedule is gone whatever happens next: a name row left here is taken over, a due row discarded.
+    const nameRow = await readRow(
+      this.schedules,
+      namePartitionKey(stored.definition.name),
+      NAME_ROW_KEY,
+    ).catch(() => undefined);
+    const ownName = nameRow !== undefined && scheduleIdFromNameEntity(nameRow) === stored.id;
+    // The due row's key holds the id of a schedule that is gone: no one else can need it.
+    const dueRow =
+      stored.dueAt === null
+        ? undefined
+        : {
+            partitionKey: duePartitionKey(stored.dueAt),
+            rowKey: dueRowKey(stored.dueAt, stored.id),
+            etag: "*",
+          };
+    await this.removeLeftBehind([ownName ? rowReference(nameRow) : undefined, dueRow]);
   }
 
+  /** One range query over the minute partitions up to now; Azure returns partitions in key order. */
   async findDue(now: Date, limit: number): Promise<DueEntry[]> {
-    const filter = odata`PartitionKey eq ${SCHEDULES_PARTITION} and RowKey ge ${DUE_ROW_PREFIX} and RowKey le ${dueRangeEnd(now)}`;
+    const { lastPartitionKey, lastRowKey } = dueRange(now);
+    const filter = odata`PartitionKey le ${lastPartitionKey} and RowKey le ${lastRowKey}`;
     const entries: DueEntry[] = [];
     let continuationToken: string | undefined;
+    // Azure may end a page early (partition boundaries, 5 s of work) and hand back a continuation.
     while (entries.length < limit) {
-      const page = await this.table
-        .listEntities({ queryOptions: { filter, select: ["scheduleId", "dueAt"] } })
+      const page = await this.due
+        .listEntities({ queryOptions: { filter, select: ["scheduleId", "dueAt", "writtenAt"] } })
         .byPage({ maxPageSize: Math.min(limit - entries.length, MAX_PAGE_SIZE), continuationToken })
         .next();
       if (page.done === true) break;
-      entries.push(...page.value.map(dueEntryFromEntity));
+      entries.push(...page.value.map((entity) => dueEntryFromEntity(entity, entity.etag)));
       continuationToken = page.value.continuationToken;
       if (continuationToken === undefined) break;
     }
     return entries.slice(0, limit);
   }
 
-  /** A query for a row that never exists: it fails when storage is unreachable or the table is missing. */
+  async discardDueEntry(entry: DueEntry): Promise<void> {
+    if (Date.parse(entry.writtenAt) > this.clock().getTime() - IN_PROGRESS_WINDOW_MS) return;
+    // On its ETag: a writer that wrote the entry again since wants it.
+    await deleteIfPresent(this.due, {
+      partitionKey: duePartitionKey(entry.dueAt),
+      rowKey: dueRowKey(entry.dueAt, entry.scheduleId),
+      etag: entry.etag,
+    });
+  }
+
+  /** A query for a row that never exists: it fails when storage is unreachable or a table is missing. */
   async ping(): Promise<void> {
-    const filter = odata`PartitionKey eq ${SCHEDULES_PARTITION} and RowKey eq ${"ping"}`;
-    await this.table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 1 }).next();
+    await Promise.all(
+      [this.schedules, this.due].map(async (table) => {
+        const filter = odata`PartitionKey eq ${"ping"} and RowKey eq ${"ping"}`;
+        await table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 1 }).next();
+      }),
+    );
+  }
+
+  /**
+   * Inserts the name row. When it exists and names a schedule that still has the name, the name is taken.
+   * Otherwise it is left over (a crashed create or rename, a rename's old row): it is taken over on its ETag,
+   * but only once it is older than the in-progress window, as its writer may be about to write its schedule.
+   * A row that already names this schedule is this schedule's (a crashed earlier write of it): rewritten on
+   * its ETag, so that whoever removes it by an older ETag misses.
+   */
+  private async claimName(name: string, id: string): Promise<ClaimedRow> {
+    const taken = () => new ConflictError(`A schedule named "${name}" already exists`);
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const entity = nameEntity(name, id, this.clock());
+      const inserted = await insertUnlessPresent(this.schedules, entity);
+      if (inserted !== undefined) return inserted;
+      const existing = await readRow(this.schedules, entity.partitionKey, entity.rowKey);
+      if (existing === undefined) continue;
+      const holderId = scheduleIdFromNameEntity(existing);
+      if (holderId !== id) {
+        const holder = await this.get(holderId);
+        if (holder?.definition.name === name) throw taken();
+        if (writtenAtOf(existing) > this.clock().getTime() - IN_PROGRESS_WINDOW_MS) throw taken();
+      }
+      const rewritten = await rewriteOnEtag(this.schedules, entity, existing.etag);
+      if (rewritten === undefined) continue;
+      // Taken over from another schedule, the row is this write's alone; rewritten, it may be another write's.
+      return { ...rewritten, fresh: holderId !== id };
+    }
+    throw taken();
+  }
+
+  /**
+   * Inserts the due row, or rewrites the row a crash or a concurrent write of this schedule left with the
+   * same key (refreshing writtenAt, so that the scheduling pass keeps it while this write completes).
+   */
+  private async claimDueRow(dueAt: string, id: string): Promise<ClaimedRow> {
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const entity = dueEntity(dueAt, id, this.clock());
+      const inserted = await insertUnlessPresent(this.due, entity);
+      if (inserted !== undefined) return inserted;
+      const existing = await readRow(this.due, entity.partitionKey, entity.rowKey);
+      if (existing === undefined) continue;
+      const rewritten = await rewriteOnEtag(this.due, entity, existing.etag);
+      if (rewritten !== undefined) return { ...rewritten, fresh: false };
+    }
+    throw new PreconditionFailedError(`The due entry of schedule ${id} kept changing`);
+  }
+
+  private async readDueRow(dueAt: string, id: string): Promise<StoredRow | undefined> {
+    return readRow(this.due, duePartitionKey(dueAt), dueRowKey(dueAt, id));
+  }
+
+  /**
+   * Undoes the claims of a write that failed, best effort. Only rows this write created are removed, on the
+   * ETag it wrote: a row another write of the schedule rewrote since (or before) is left to that write.
+   */
+  private async release(claimed: ClaimedRow[]): Promise<void> {
+    await Promise.all(
+      claimed
+        .filter((row) => row.fresh)
+        .map((row) =>
+          deleteIfPresent(row.rowKey === NAME_ROW_KEY ? this.schedules : this.due, row).catch(
+            () => undefined,
+          ),
+        ),
+    );
+  }
+
+  /** Removes, best effort and on their ETags as read, the rows a schedule no longer needs. */
+  private async removeLeftBehind(rows: (RowReference | undefined)[]): Promise<void> {
+    await Promise.all(
+      rows.map(async (row) => {
+        if (row === undefined) return;
+        const table = row.rowKey === NAME_ROW_KEY ? this.schedules : this.due;
+        // A row that stays is what a crash here would leave: it is taken over or discarded later.
+        await deleteIfPresent(table, row).catch(() => undefined);
+      }),
+    );
   }
 
   /**
    * Runs `write` against the stored state that `ifMatch` designates, and maps the storage outcome to the
-   * store's errors. The transaction is conditioned on the ETag of the state whose name and due rows it moves,
-   * so "*" re-reads the schedule and retries when it changed in between.
+   * store's errors. The write is conditioned on the ETag of the state whose name and due rows it moves, so
+   * "*" re-reads the schedule and retries when it changed in between.
    */
   private async writeConditionally<T>(
     current: ScheduleRecord,
@@ -184,60 +344,80 @@ export class TableScheduleStore implements ScheduleStore {
     );
   }
 
-  /** The schedule row's new ETag, from the transaction's sub-response or, when it carries none, a read. */
-  private async scheduleEtagAfter(
-    response: TableTransactionResponse,
-    operationIndex: number,
-    id: string,
-  ): Promise<string> {
-    const etag = response.subResponses[operationIndex]?.etag?.trim();
-    if (etag) return etag;
-    const entity = await this.readRow(scheduleRowKey(id));
+  /** The schedule row's ETag, when a write's response carries none. */
+  private async scheduleEtag(id: string): Promise<string> {
+    const entity = await readRow(this.schedules, id, SCHEDULE_ROW_KEY);
     if (entity === undefined) throw new NotFoundError(`Schedule ${id} does not exist`);
     return entity.etag;
   }
+}
 
-  private async readRow(rowKey: string): Promise<(Record<string, unknown> & { etag: string }) | undefined> {
-    try {
-      return await this.table.getEntity<Record<string, unknown>>(SCHEDULES_PARTITION, rowKey);
-    } catch (error) {
-      if (storageStatus(error) === 404 && storageCode(error) !== "TableNotFound") return undefined;
-      throw error;
-    }
+function rowReference(row: StoredRow): RowReference {
+  return { partitionKey: String(row.partitionKey), rowKey: String(row.rowKey), etag: row.etag };
+}
+
+function dueKeyOf(record: NewScheduleRecord): string | undefined {
+  return record.dueAt === null ? undefined : dueRowKey(record.dueAt, record.id);
+}
+
+async function readRow(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<StoredRow | undefined> {
+  try {
+    return await table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+  } catch (error) {
+    if (storageStatus(error) === 404 && storageCode(error) !== "TableNotFound") return undefined;
+    throw error;
   }
 }
 
-function replaceActions(stored: ScheduleRecord, next: NewScheduleRecord): TransactionAction[] {
-  const actions: TransactionAction[] = [
-    ["update", scheduleEntityFromRecord(next), "Replace", { etag: stored.etag }],
-  ];
-  if (stored.definition.name !== next.definition.name) {
-    actions.push(["delete", nameEntity(stored.definition.name, stored.id)]);
-    actions.push(["create", nameEntity(next.definition.name, next.id)]);
+/** Inserts the row; undefined when a row with its keys exists. */
+async function insertUnlessPresent(
+  table: TableClient,
+  entity: ScheduleEntity,
+): Promise<ClaimedRow | undefined> {
+  try {
+    const response = await table.createEntity(entity);
+    const etag = response.etag ?? (await readRow(table, entity.partitionKey, entity.rowKey))?.etag ?? "*";
+    return { partitionKey: entity.partitionKey, rowKey: entity.rowKey, etag, fresh: true };
+  } catch (error) {
+    if (storageStatus(error) === 409) return undefined;
+    throw error;
   }
-  const storedDueKey = stored.dueAt === null ? undefined : dueRowKey(stored.dueAt, stored.id);
-  const nextDueKey = next.dueAt === null ? undefined : dueRowKey(next.dueAt, next.id);
-  if (storedDueKey !== nextDueKey) {
-    if (stored.dueAt !== null) actions.push(["delete", dueEntity(stored.dueAt, stored.id)]);
-    if (next.dueAt !== null) actions.push(["create", dueEntity(next.dueAt, next.id)]);
-  }
-  return actions;
 }
 
-function deleteActions(stored: ScheduleRecord): TransactionAction[] {
-  const actions: TransactionAction[] = [
-    ["update", tombstoneEntity(stored.id), "Replace", { etag: stored.etag }],
-    ["delete", nameEntity(stored.definition.name, stored.id)],
-  ];
-  if (stored.dueAt !== null) actions.push(["delete", dueEntity(stored.dueAt, stored.id)]);
-  return actions;
+/** Replaces the row on its ETag; undefined when it changed or went in between. */
+async function rewriteOnEtag(
+  table: TableClient,
+  entity: ScheduleEntity,
+  etag: string,
+): Promise<Omit<ClaimedRow, "fresh"> | undefined> {
+  try {
+    const response = await table.updateEntity(entity, "Replace", { etag });
+    const newEtag = response.etag ?? (await readRow(table, entity.partitionKey, entity.rowKey))?.etag ?? "*";
+    return { partitionKey: entity.partitionKey, rowKey: entity.rowKey, etag: newEtag };
+  } catch (error) {
+    const status = storageStatus(error);
+    if (status === 412 || status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes the row on its ETag; a row already gone or rewritten since is not an error. */
+async function deleteIfPresent(table: TableClient, row: RowReference): Promise<void> {
+  try {
+    await table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+  } catch (error) {
+    const status = storageStatus(error);
+    if (status !== 404 && status !== 412) throw error;
+  }
 }
 
 /** The OData filter of GET /schedules: the schedule rows, narrowed by the CONTRACT 4 filters. */
 export function scheduleListFilter(query: ScheduleListQuery): string {
-  const clauses = [
-    odata`PartitionKey eq ${SCHEDULES_PARTITION} and RowKey ge ${SCHEDULE_ROW_PREFIX} and RowKey lt ${SCHEDULE_ROW_END}`,
-  ];
+  const clauses = [odata`RowKey eq ${SCHEDULE_ROW_KEY}`];
   if (query.status !== undefined) clauses.push(odata`status eq ${query.status}`);
   if (query.pipelineId !== undefined) clauses.push(odata`pipelineId eq ${query.pipelineId}`);
   if (query.pipelineEndpointId !== undefined) {
@@ -282,10 +462,4 @@ function storageCode(error: unknown): string | undefined {
   };
   if (typeof failure.code === "string") return failure.code;
   return failure.response?.headers?.get("x-ms-error-code");
-}
-
-/** The index of the operation that failed a transaction: the service prefixes its message with it ("1:..."). */
-function failedOperationIndex(error: unknown): number | undefined {
-  const match = /^(\d+):/.exec(error instanceof Error ? error.message : "");
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }

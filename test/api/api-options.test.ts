@@ -104,11 +104,14 @@ describe("API options", () => {
       "TableEndpoint=http://127.0.0.1:1",
     );
     expect(unreachable).not.toBe(testStorageConnectionString());
-    api.services.schedules = new TableScheduleStore(
-      TableClient.fromConnectionString(unreachable, "unreachable", {
+    const unreachableTable = (name: string) =>
+      TableClient.fromConnectionString(unreachable, name, {
         allowInsecureConnection: true,
         retryOptions: { maxRetries: 0 },
-      }),
+      });
+    api.services.schedules = new TableScheduleStore(
+      unreachableTable("unreachable"),
+      unreachableTable("unreachabledue"),
     );
     const health = await api.call("GET", "/health");
     expect(health.status).toBe(503);

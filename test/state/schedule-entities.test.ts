@@ -3,42 +3,70 @@ import { describe, expect, it } from "vitest";
 import {
   dueEntity,
   dueEntryFromEntity,
-  dueRangeEnd,
+  duePartitionKey,
+  dueRange,
   dueRowKey,
   fixedWidthInstant,
-  isTombstone,
   nameEntity,
   recordFromScheduleEntity,
   scheduleEntityFromRecord,
   splitIntoChunks,
-  tombstoneEntity,
 } from "../../src/state/schedule-entities.js";
 import { scheduleId, scheduleRecord } from "./schedule-fixtures.js";
 
-describe("row keys", () => {
-  it("writes due keys in fixed-width UTC so that key order is time order", () => {
-    expect(dueRowKey("2026-11-22T10:30:00Z", "abc")).toBe("due:2026-11-22T10:30:00.000Z:abc");
-    expect(dueRowKey("2026-11-22T11:30:00.5+01:00", "abc")).toBe("due:2026-11-22T10:30:00.500Z:abc");
-    expect(dueRangeEnd(new Date("2026-11-22T10:30:00.000Z"))).toBe("due:2026-11-22T10:30:00.000Z~");
+const MAX_INSTANT_MS = 253_402_300_799_999;
+
+describe("due keys", () => {
+  it("are the UTC minute and the fixed-width UTC instant, so that key order is time order", () => {
+    expect(duePartitionKey("2026-11-22T11:30:59.999+01:00")).toBe("2026-11-22T10:30");
+    expect(dueRowKey("2026-11-22T10:30:00Z", "abc")).toBe("2026-11-22T10:30:00.000Z:abc");
+    expect(dueRowKey("2026-11-22T11:30:00.5+01:00", "abc")).toBe("2026-11-22T10:30:00.500Z:abc");
+    expect(dueRange(new Date("2026-11-22T10:30:00.000Z"))).toEqual({
+      lastPartitionKey: "2026-11-22T10:30",
+      lastRowKey: "2026-11-22T10:30:00.000Z~",
+    });
   });
 
-  it("puts every due key at or before now within the range end, and every later one after it", () => {
+  it("put a due row within the range of now exactly when it is due at or before now", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 253_402_300_799_999 }),
-        fc.integer({ min: 0, max: 253_402_300_799_999 }),
+        fc.integer({ min: 0, max: MAX_INSTANT_MS }),
+        fc.integer({ min: 0, max: MAX_INSTANT_MS }),
         fc.integer({ min: 0, max: 2 ** 31 }),
         (dueMs, nowMs, n) => {
-          const key = dueRowKey(new Date(dueMs).toISOString(), scheduleId(n));
-          const end = dueRangeEnd(new Date(nowMs));
-          expect(key <= end).toBe(dueMs <= nowMs);
-          expect(key >= "due:").toBe(true);
+          const dueAt = new Date(dueMs).toISOString();
+          const { lastPartitionKey, lastRowKey } = dueRange(new Date(nowMs));
+          const inRange =
+            duePartitionKey(dueAt) <= lastPartitionKey && dueRowKey(dueAt, scheduleId(n)) <= lastRowKey;
+          expect(inRange).toBe(dueMs <= nowMs);
         },
       ),
     );
   });
 
-  it("rejects text that is not an instant, and years a fixed width cannot hold", () => {
+  it("put rows of the same minute around now on either side of the range end", () => {
+    const { lastRowKey } = dueRange(new Date("2026-11-22T10:30:20.000Z"));
+    expect(dueRowKey("2026-11-22T10:30:20.000Z", scheduleId(1)) <= lastRowKey).toBe(true);
+    expect(dueRowKey("2026-11-22T10:30:20.001Z", scheduleId(1)) <= lastRowKey).toBe(false);
+    expect(dueRowKey("2026-11-22T10:29:59.999Z", scheduleId(1)) <= lastRowKey).toBe(true);
+  });
+
+  it("order the same as the instants they hold", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: MAX_INSTANT_MS }),
+        fc.integer({ min: 0, max: MAX_INSTANT_MS }),
+        (a, b) => {
+          const [keyA, keyB] = [a, b].map((ms) => dueRowKey(new Date(ms).toISOString(), scheduleId(1)));
+          expect(keyA! < keyB!).toBe(a < b);
+          const [minuteA, minuteB] = [a, b].map((ms) => duePartitionKey(new Date(ms).toISOString()));
+          expect(minuteA! <= minuteB!).toBe(Math.floor(a / 60_000) <= Math.floor(b / 60_000));
+        },
+      ),
+    );
+  });
+
+  it("reject text that is not an instant, and years a fixed width cannot hold", () => {
     expect(() => fixedWidthInstant("tomorrow")).toThrow(RangeError);
     expect(() => fixedWidthInstant("+010000-01-01T00:00:00Z")).toThrow(RangeError);
   });
@@ -72,8 +100,8 @@ describe("schedule rows", () => {
     const entity = scheduleEntityFromRecord(record);
 
     expect(entity).toEqual({
-      partitionKey: "schedules",
-      rowKey: `id:${record.id}`,
+      partitionKey: record.id,
+      rowKey: "schedule",
       id: record.id,
       name: record.definition.name,
       status: "Active",
@@ -110,29 +138,32 @@ describe("schedule rows", () => {
     const entity = scheduleEntityFromRecord(scheduleRecord(scheduleId(3)));
     delete entity.definition0;
     expect(() => recordFromScheduleEntity(entity, "e")).toThrow("lacks the text property definition0");
-    expect(() => recordFromScheduleEntity({ rowKey: "id:x" }, "e")).toThrow("no valid definitionChunks");
-  });
-
-  it("tells a tombstone from a schedule row", () => {
-    expect(isTombstone(tombstoneEntity(scheduleId(4)))).toBe(true);
-    expect(isTombstone(scheduleEntityFromRecord(scheduleRecord(scheduleId(4))))).toBe(false);
+    expect(() => recordFromScheduleEntity({ partitionKey: "x" }, "e")).toThrow("no valid definitionChunks");
   });
 });
 
 describe("name and due rows", () => {
-  it("hold the schedule id", () => {
-    expect(nameEntity("nightly", "abc")).toEqual({
-      partitionKey: "schedules",
-      rowKey: "name:nightly",
+  it("hold the schedule id and when they were written", () => {
+    const writtenAt = new Date("2026-11-22T09:00:00.000Z");
+    expect(nameEntity("nightly", "abc", writtenAt)).toEqual({
+      partitionKey: "name:nightly",
+      rowKey: "name",
       scheduleId: "abc",
+      writtenAt: "2026-11-22T09:00:00.000Z",
     });
-    const due = dueEntity("2026-11-22T10:30:00Z", "abc");
+    const due = dueEntity("2026-11-22T10:30:00Z", "abc", writtenAt);
     expect(due).toEqual({
-      partitionKey: "schedules",
-      rowKey: "due:2026-11-22T10:30:00.000Z:abc",
+      partitionKey: "2026-11-22T10:30",
+      rowKey: "2026-11-22T10:30:00.000Z:abc",
       scheduleId: "abc",
       dueAt: "2026-11-22T10:30:00.000Z",
+      writtenAt: "2026-11-22T09:00:00.000Z",
     });
-    expect(dueEntryFromEntity(due)).toEqual({ scheduleId: "abc", dueAt: "2026-11-22T10:30:00.000Z" });
+    expect(dueEntryFromEntity(due, 'W/"7"')).toEqual({
+      scheduleId: "abc",
+      dueAt: "2026-11-22T10:30:00.000Z",
+      writtenAt: "2026-11-22T09:00:00.000Z",
+      etag: 'W/"7"',
+    });
   });
 });

@@ -1,26 +1,70 @@
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from "../../src/errors.js";
-import type { ScheduleRecord } from "../../src/schedules/record.js";
+import type { NewScheduleRecord, ScheduleRecord } from "../../src/schedules/record.js";
+import { runSchedulingPass } from "../../src/scheduling/scheduling-pass.js";
+import { dueEntity, nameEntity, scheduleEntityFromRecord } from "../../src/state/schedule-entities.js";
+import type { DueEntry } from "../../src/state/schedule-store.js";
 import { TableScheduleStore } from "../../src/state/table-schedule-store.js";
+import { createFiringStack } from "../support/firing-stack.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 import { scheduleId, scheduleRecord } from "./schedule-fixtures.js";
 
-async function newStore(): Promise<{ store: TableScheduleStore; table: TableClient }> {
-  const table = TableClient.fromConnectionString(
-    testStorageConnectionString(),
-    `${uniqueStoragePrefix()}schedules`,
-    { allowInsecureConnection: true },
-  );
-  const store = new TableScheduleStore(table);
-  await store.ensureCreated();
-  return { store, table };
+const START = new Date("2026-11-21T12:00:00.000Z");
+
+interface StoreUnderTest {
+  store: TableScheduleStore;
+  schedules: TableClient;
+  due: TableClient;
+  /** The store's clock: `writtenAt` of the rows it writes, and the one-minute window of writes in progress. */
+  clock: { now: Date };
 }
 
-async function rowKeys(table: TableClient): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const entity of table.listEntities()) keys.push(entity.rowKey ?? "");
-  return keys.sort();
+async function newStore(): Promise<StoreUnderTest> {
+  const prefix = uniqueStoragePrefix();
+  const table = (name: string) =>
+    TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}${name}`, {
+      allowInsecureConnection: true,
+    });
+  const [schedules, due] = [table("schedules"), table("scheduledue")];
+  const clock = { now: START };
+  const store = new TableScheduleStore(schedules, due, { clock: () => clock.now });
+  await store.ensureCreated();
+  return { store, schedules, due, clock };
+}
+
+/** Every row of both tables as `partitionKey/rowKey`, sorted. */
+async function storedKeys({
+  schedules,
+  due,
+}: StoreUnderTest): Promise<{ schedules: string[]; due: string[] }> {
+  const keys = async (table: TableClient) => {
+    const found: string[] = [];
+    for await (const entity of table.listEntities()) found.push(`${entity.partitionKey}/${entity.rowKey}`);
+    return found.sort();
+  };
+  return { schedules: await keys(schedules), due: await keys(due) };
+}
+
+function dueKey(dueAt: string, id: string): string {
+  return `${dueAt.slice(0, 16)}/${dueAt}:${id}`;
+}
+
+/** The invariant a crash must never break: every schedule with a dueAt has its due row. */
+async function expectEveryScheduleIndexed(subject: StoreUnderTest): Promise<void> {
+  const { items } = await subject.store.list({ top: 1000 });
+  const { due } = await storedKeys(subject);
+  for (const record of items) {
+    if (record.dueAt !== null) expect(due).toContain(dueKey(record.dueAt, record.id));
+  }
+}
+
+function dueOnly(entries: DueEntry[]): { scheduleId: string; dueAt: string }[] {
+  return entries.map(({ scheduleId, dueAt }) => ({ scheduleId, dueAt }));
+}
+
+function later(clock: { now: Date }, ms: number): void {
+  clock.now = new Date(clock.now.getTime() + ms);
 }
 
 function withoutEtag(record: ScheduleRecord): Omit<ScheduleRecord, "etag"> {
@@ -39,34 +83,39 @@ async function settledKinds(promises: Promise<unknown>[]): Promise<string[]> {
 
 describe("TableScheduleStore", () => {
   it("round-trips every field, with the table entity's ETag", async () => {
-    const { store, table } = await newStore();
+    const subject = await newStore();
+    const { store, schedules } = subject;
     const record = scheduleRecord(scheduleId(1));
 
     const inserted = await store.insert(record);
 
-    const stored = await table.getEntity("schedules", `id:${record.id}`);
+    const stored = await schedules.getEntity(record.id, "schedule");
     expect(inserted).toEqual({ ...record, etag: stored.etag });
     expect(await store.get(record.id)).toEqual(inserted);
     expect(await store.getByName(record.definition.name)).toEqual(inserted);
-    expect(await rowKeys(table)).toEqual([
-      `due:2026-11-22T10:30:00.000Z:${record.id}`,
-      `id:${record.id}`,
-      `name:${record.definition.name}`,
-    ]);
+    expect(await storedKeys(subject)).toEqual({
+      schedules: [`${record.id}/schedule`, `name:${record.definition.name}/name`],
+      due: [dueKey("2026-11-22T10:30:00.000Z", record.id)],
+    });
   });
 
   it("keeps null nextRunAt and dueAt, and writes no due row", async () => {
-    const { store, table } = await newStore();
+    const subject = await newStore();
+    const { store } = subject;
     const record = scheduleRecord(scheduleId(2), { status: "Disabled" }, { nextRunAt: null, dueAt: null });
 
     await store.insert(record);
 
     expect(withoutEtag((await store.get(record.id))!)).toEqual(record);
-    expect(await rowKeys(table)).toEqual([`id:${record.id}`, `name:${record.definition.name}`]);
+    expect(await storedKeys(subject)).toEqual({
+      schedules: [`${record.id}/schedule`, `name:${record.definition.name}/name`],
+      due: [],
+    });
   });
 
   it("chunks a definition longer than 64K characters and restores it exactly", async () => {
-    const { store, table } = await newStore();
+    const subject = await newStore();
+    const { store, schedules } = subject;
     // Emoji are surrogate pairs: a chunk boundary must not split one.
     const description = "😀".repeat(2048);
     const parameterAssignments = Object.fromEntries(
@@ -77,7 +126,7 @@ describe("TableScheduleStore", () => {
 
     await store.insert(record);
 
-    const entity = await table.getEntity("schedules", `id:${record.id}`);
+    const entity = await schedules.getEntity(record.id, "schedule");
     expect(entity.definitionChunks).toBe(3);
     expect(withoutEtag((await store.get(record.id))!)).toEqual(record);
   });
@@ -97,14 +146,15 @@ describe("TableScheduleStore", () => {
   });
 
   it("rejects a second schedule with a taken name and writes nothing", async () => {
-    const { store, table } = await newStore();
+    const subject = await newStore();
+    const { store } = subject;
     await store.insert(scheduleRecord(scheduleId(1), { name: "taken" }));
-    const before = await rowKeys(table);
+    const before = await storedKeys(subject);
 
     await expect(store.insert(scheduleRecord(scheduleId(2), { name: "taken" }))).rejects.toThrow(
       new ConflictError('A schedule named "taken" already exists'),
     );
-    expect(await rowKeys(table)).toEqual(before);
+    expect(await storedKeys(subject)).toEqual(before);
   });
 
   it("rejects a second schedule with a taken id", async () => {
@@ -118,7 +168,8 @@ describe("TableScheduleStore", () => {
   });
 
   it("lets exactly one of 10 parallel inserts of one name succeed", async () => {
-    const { store, table } = await newStore();
+    const subject = await newStore();
+    const { store } = subject;
     const inserts = Array.from({ length: 10 }, (_, index) =>
       store.insert(scheduleRecord(scheduleId(index + 1), { name: "contended" })),
     );
@@ -128,7 +179,7 @@ describe("TableScheduleStore", () => {
     expect(outcomes).toEqual([...Array<string>(9).fill("ConflictError"), "ok"]);
     const winner = await store.getByName("contended");
     expect(winner).toBeDefined();
-    expect((await rowKeys(table)).filter((key) => key.startsWith("id:"))).toEqual([`id:${winner!.id}`]);
+    expect((await storedKeys(subject)).schedules).toEqual([`${winner!.id}/schedule`, "name:contended/name"]);
   });
 
   describe("list", () => {
@@ -211,7 +262,8 @@ describe("TableScheduleStore", () => {
 
   describe("replace", () => {
     it("writes the new record with a matching ETag and returns the new ETag", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store, schedules } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1)));
       const next = scheduleRecord(
         scheduleId(1),
@@ -221,7 +273,7 @@ describe("TableScheduleStore", () => {
 
       const replaced = await store.replace(inserted, next, inserted.etag);
 
-      expect(replaced).toEqual({ ...next, etag: (await table.getEntity("schedules", `id:${next.id}`)).etag });
+      expect(replaced).toEqual({ ...next, etag: (await schedules.getEntity(next.id, "schedule")).etag });
       expect(replaced.etag).not.toBe(inserted.etag);
       expect(await store.get(next.id)).toEqual(replaced);
       const again = await store.replace(
@@ -233,13 +285,14 @@ describe("TableScheduleStore", () => {
     });
 
     it("drops columns the new record no longer has", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store, schedules } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1)));
       const next = scheduleRecord(scheduleId(1), { target: { endpointUrl: "https://x.api.azureml.ms/p" } });
 
       await store.replace(inserted, next, "*");
 
-      const entity = await table.getEntity("schedules", `id:${next.id}`);
+      const entity = await schedules.getEntity(next.id, "schedule");
       expect(entity.pipelineId).toBeUndefined();
       expect(
         (await store.list({ top: 10, pipelineId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" })).items,
@@ -247,14 +300,15 @@ describe("TableScheduleStore", () => {
     });
 
     it("rejects a stale ETag and changes nothing", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1)));
       const replaced = await store.replace(
         inserted,
         scheduleRecord(scheduleId(1), { description: "v2" }),
         "*",
       );
-      const keysBefore = await rowKeys(table);
+      const keysBefore = await storedKeys(subject);
 
       await expect(
         store.replace(
@@ -268,11 +322,12 @@ describe("TableScheduleStore", () => {
       ).rejects.toBeInstanceOf(PreconditionFailedError);
 
       expect(await store.get(scheduleId(1))).toEqual(replaced);
-      expect(await rowKeys(table)).toEqual(keysBefore);
+      expect(await storedKeys(subject)).toEqual(keysBefore);
     });
 
     it("with * replaces whatever is stored, moving the stored name and due rows", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1), { name: "first" }));
       // Someone else renames it and moves dueAt; our copy is stale.
       await store.replace(
@@ -288,11 +343,10 @@ describe("TableScheduleStore", () => {
       );
 
       expect(replaced.definition.name).toBe("third");
-      expect(await rowKeys(table)).toEqual([
-        `due:2026-11-24T00:00:00.000Z:${scheduleId(1)}`,
-        `id:${scheduleId(1)}`,
-        "name:third",
-      ]);
+      expect(await storedKeys(subject)).toEqual({
+        schedules: [`${scheduleId(1)}/schedule`, "name:third/name"],
+        due: [dueKey("2026-11-24T00:00:00.000Z", scheduleId(1))],
+      });
     });
 
     it("renames: the old name is free, the new one resolves", async () => {
@@ -308,10 +362,11 @@ describe("TableScheduleStore", () => {
     });
 
     it("refuses a rename to a taken name and changes nothing", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const first = await store.insert(scheduleRecord(scheduleId(1), { name: "first" }));
       await store.insert(scheduleRecord(scheduleId(2), { name: "second" }));
-      const keysBefore = await rowKeys(table);
+      const keysBefore = await storedKeys(subject);
 
       await expect(
         store.replace(
@@ -323,7 +378,7 @@ describe("TableScheduleStore", () => {
 
       expect(await store.get(scheduleId(1))).toEqual(first);
       expect((await store.getByName("second"))?.id).toBe(scheduleId(2));
-      expect(await rowKeys(table)).toEqual(keysBefore);
+      expect(await storedKeys(subject)).toEqual(keysBefore);
     });
 
     it("reports a schedule that is gone as not found", async () => {
@@ -355,7 +410,8 @@ describe("TableScheduleStore", () => {
 
   describe("delete", () => {
     it("removes the schedule, name and due rows", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const kept = await store.insert(scheduleRecord(scheduleId(1)));
       const inserted = await store.insert(scheduleRecord(scheduleId(2)));
 
@@ -363,32 +419,33 @@ describe("TableScheduleStore", () => {
 
       expect(await store.get(inserted.id)).toBeUndefined();
       expect(await store.getByName(inserted.definition.name)).toBeUndefined();
-      expect(await rowKeys(table)).toEqual([
-        `due:2026-11-22T10:30:00.000Z:${kept.id}`,
-        `id:${kept.id}`,
-        `name:${kept.definition.name}`,
-      ]);
+      expect(await storedKeys(subject)).toEqual({
+        schedules: [`${kept.id}/schedule`, `name:${kept.definition.name}/name`],
+        due: [dueKey("2026-11-22T10:30:00.000Z", kept.id)],
+      });
       await expect(store.delete(inserted, inserted.etag)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it("rejects a stale ETag and keeps everything", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1)));
       const replaced = await store.replace(
         inserted,
         scheduleRecord(scheduleId(1), { description: "v2" }),
         "*",
       );
-      const keysBefore = await rowKeys(table);
+      const keysBefore = await storedKeys(subject);
 
       await expect(store.delete(inserted, inserted.etag)).rejects.toBeInstanceOf(PreconditionFailedError);
 
       expect(await store.get(scheduleId(1))).toEqual(replaced);
-      expect(await rowKeys(table)).toEqual(keysBefore);
+      expect(await storedKeys(subject)).toEqual(keysBefore);
     });
 
     it("with * deletes whatever is stored", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const inserted = await store.insert(scheduleRecord(scheduleId(1), { name: "before" }));
       await store.replace(
         inserted,
@@ -398,26 +455,14 @@ describe("TableScheduleStore", () => {
 
       await store.delete(inserted, "*");
 
-      expect(await rowKeys(table)).toEqual([]);
-    });
-
-    it("lists and finds nothing of a schedule whose final row removal did not happen", async () => {
-      const { store, table } = await newStore();
-      await table.createEntity({
-        partitionKey: "schedules",
-        rowKey: `id:${scheduleId(7)}`,
-        id: scheduleId(7),
-        deleted: true,
-      });
-
-      expect(await store.get(scheduleId(7))).toBeUndefined();
-      expect((await store.list({ top: 10 })).items).toEqual([]);
+      expect(await storedKeys(subject)).toEqual({ schedules: [], due: [] });
     });
   });
 
   describe("findDue", () => {
     it("returns exactly the entries due at now, oldest first, reading only them", async () => {
-      const { store, table } = await newStore();
+      const subject = await newStore();
+      const { store } = subject;
       const now = new Date("2026-11-21T12:00:00.000Z");
       const start = Date.parse("2026-11-20T12:00:00.000Z");
       const records = Array.from({ length: 300 }, (_, index) =>
@@ -440,12 +485,9 @@ describe("TableScheduleStore", () => {
 
       const due = await store.findDue(now, 1000);
 
-      expect(due).toEqual(expected);
-      const total = (await rowKeys(table)).length;
-      console.info(
-        `findDue read ${due.length} due entities of ${total} entities in the table (300 schedules)`,
-      );
-      expect(await store.findDue(now, 5)).toEqual(expected.slice(0, 5));
+      expect(dueOnly(due)).toEqual(expected);
+      expect(due.every((entry) => entry.writtenAt === START.toISOString() && entry.etag !== "")).toBe(true);
+      expect(dueOnly(await store.findDue(now, 5))).toEqual(expected.slice(0, 5));
       expect(await store.findDue(new Date(start - 1), 10)).toEqual([]);
     });
 
@@ -475,7 +517,7 @@ describe("TableScheduleStore", () => {
       );
 
       expect(await store.findDue(now, 100)).toEqual([]);
-      expect(await store.findDue(new Date("2026-11-22T13:00:00.000Z"), 100)).toEqual([
+      expect(dueOnly(await store.findDue(new Date("2026-11-22T13:00:00.000Z"), 100))).toEqual([
         { scheduleId: scheduleId(1), dueAt: "2026-11-22T13:00:00.000Z" },
       ]);
     });
@@ -483,10 +525,12 @@ describe("TableScheduleStore", () => {
 
   describe("ping", () => {
     it("resolves while storage answers and rejects when the table is gone", async () => {
-      const { store, table } = await newStore();
+      const { store, schedules, due } = await newStore();
       await expect(store.ping()).resolves.toBeUndefined();
-      await table.deleteTable();
+      await due.deleteTable();
       await expect(store.ping()).rejects.toThrow();
+      await expect(store.get(scheduleId(1))).resolves.toBeUndefined();
+      await schedules.deleteTable();
       await expect(store.get(scheduleId(1))).rejects.toThrow();
     });
 
@@ -495,7 +539,306 @@ describe("TableScheduleStore", () => {
         allowInsecureConnection: true,
         retryOptions: { maxRetries: 0 },
       });
-      await expect(new TableScheduleStore(table).ping()).rejects.toThrow();
+      await expect(new TableScheduleStore(table, table).ping()).rejects.toThrow();
     });
+  });
+});
+
+/** The rows a write would have written by the time it crashed, written straight into the tables. */
+const crashAfter = {
+  async nameRow(subject: StoreUnderTest, name: string, id: string): Promise<void> {
+    await subject.schedules.createEntity(nameEntity(name, id, subject.clock.now));
+  },
+  async dueRow(subject: StoreUnderTest, dueAt: string, id: string): Promise<void> {
+    await subject.due.createEntity(dueEntity(dueAt, id, subject.clock.now));
+  },
+  async scheduleRowReplaced(subject: StoreUnderTest, current: ScheduleRecord, next: NewScheduleRecord) {
+    await subject.schedules.updateEntity(scheduleEntityFromRecord(next), "Replace", { etag: current.etag });
+  },
+};
+
+describe("TableScheduleStore after a crash between the steps of a write", () => {
+  describe("insert", () => {
+    it("after the name row: the name is blocked for a minute, then taken over", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      await crashAfter.nameRow(subject, "orphan", scheduleId(1));
+
+      expect(await store.getByName("orphan")).toBeUndefined();
+      later(clock, 59_000);
+      await expect(store.insert(scheduleRecord(scheduleId(2), { name: "orphan" }))).rejects.toThrow(
+        new ConflictError('A schedule named "orphan" already exists'),
+      );
+      later(clock, 2_000);
+      const taker = await store.insert(scheduleRecord(scheduleId(2), { name: "orphan" }));
+
+      expect(await store.getByName("orphan")).toEqual(taker);
+      expect((await subject.schedules.getEntity("name:orphan", "name")).scheduleId).toBe(scheduleId(2));
+      await expectEveryScheduleIndexed(subject);
+    });
+
+    it("after the due row: findDue returns the entry, and it is discarded only once a minute old", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      const dueAt = "2026-11-21T11:00:00.000Z";
+      await crashAfter.nameRow(subject, "orphan", scheduleId(1));
+      await crashAfter.dueRow(subject, dueAt, scheduleId(1));
+
+      const [entry] = await store.findDue(clock.now, 10);
+      expect(dueOnly([entry!])).toEqual([{ scheduleId: scheduleId(1), dueAt }]);
+      later(clock, 30_000);
+      await store.discardDueEntry(entry!);
+      expect((await storedKeys(subject)).due).toEqual([dueKey(dueAt, scheduleId(1))]);
+      later(clock, 31_000);
+      await store.discardDueEntry(entry!);
+      expect((await storedKeys(subject)).due).toEqual([]);
+      expect(await store.get(scheduleId(1))).toBeUndefined();
+    });
+
+    it("undoes the name and due rows when the schedule row cannot be written", async () => {
+      const subject = await newStore();
+      const { store } = subject;
+      await store.insert(scheduleRecord(scheduleId(1), { name: "first" }));
+      const before = await storedKeys(subject);
+
+      await expect(
+        store.insert(
+          scheduleRecord(scheduleId(1), { name: "second" }, { dueAt: "2026-12-01T00:00:00.000Z" }),
+        ),
+      ).rejects.toThrow(new ConflictError(`A schedule with id ${scheduleId(1)} already exists`));
+
+      expect(await storedKeys(subject)).toEqual(before);
+    });
+  });
+
+  describe("replace", () => {
+    it("after the new name row: the schedule keeps its name, retries the rename, others wait a minute", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      const inserted = await store.insert(scheduleRecord(scheduleId(1), { name: "old" }));
+      await crashAfter.nameRow(subject, "new", inserted.id);
+
+      expect((await store.getByName("old"))?.id).toBe(inserted.id);
+      expect(await store.getByName("new")).toBeUndefined();
+      await expect(store.insert(scheduleRecord(scheduleId(2), { name: "new" }))).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      const renamed = await store.replace(
+        inserted,
+        scheduleRecord(inserted.id, { name: "new" }),
+        inserted.etag,
+      );
+
+      expect(await store.getByName("new")).toEqual(renamed);
+      expect(await store.getByName("old")).toBeUndefined();
+      later(clock, 120_000);
+      await expect(store.insert(scheduleRecord(scheduleId(2), { name: "new" }))).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+    });
+
+    it("after the new due row: the schedule keeps its due row, and the new one is discarded when stale", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      const inserted = await store.insert(
+        scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-21T11:00:00.000Z" }),
+      );
+      await crashAfter.dueRow(subject, "2026-11-21T11:30:00.000Z", inserted.id);
+      await expectEveryScheduleIndexed(subject);
+
+      const entries = await store.findDue(clock.now, 10);
+      expect(dueOnly(entries).map((entry) => entry.dueAt)).toEqual([
+        "2026-11-21T11:00:00.000Z",
+        "2026-11-21T11:30:00.000Z",
+      ]);
+      later(clock, 61_000);
+      await store.discardDueEntry(entries[1]!);
+
+      expect((await storedKeys(subject)).due).toEqual([dueKey("2026-11-21T11:00:00.000Z", inserted.id)]);
+      await expectEveryScheduleIndexed(subject);
+    });
+
+    it("after the schedule row: the old name is free after a minute and the old due row is discarded", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      const inserted = await store.insert(
+        scheduleRecord(scheduleId(1), { name: "old" }, { dueAt: "2026-11-21T11:00:00.000Z" }),
+      );
+      const next = scheduleRecord(scheduleId(1), { name: "new" }, { dueAt: "2026-11-21T11:30:00.000Z" });
+      await crashAfter.nameRow(subject, "new", inserted.id);
+      await crashAfter.dueRow(subject, next.dueAt!, inserted.id);
+      await crashAfter.scheduleRowReplaced(subject, inserted, next);
+
+      expect((await store.getByName("new"))?.id).toBe(inserted.id);
+      expect(await store.getByName("old")).toBeUndefined();
+      await expectEveryScheduleIndexed(subject);
+      later(clock, 61_000);
+      const [stale, current] = await store.findDue(clock.now, 10);
+      await store.discardDueEntry(stale!);
+      const taker = await store.insert(scheduleRecord(scheduleId(2), { name: "old" }, { dueAt: null }));
+
+      expect(dueOnly([current!])).toEqual([{ scheduleId: inserted.id, dueAt: next.dueAt }]);
+      expect((await storedKeys(subject)).due).toEqual([dueKey(next.dueAt!, inserted.id)]);
+      expect(await store.getByName("old")).toEqual(taker);
+      expect((await store.getByName("new"))?.id).toBe(inserted.id);
+    });
+
+    it("undoes the new name and due rows when the ETag does not match", async () => {
+      const subject = await newStore();
+      const { store } = subject;
+      const inserted = await store.insert(scheduleRecord(scheduleId(1), { name: "old" }));
+      await store.replace(inserted, scheduleRecord(scheduleId(1), { name: "old", description: "v2" }), "*");
+      const before = await storedKeys(subject);
+
+      await expect(
+        store.replace(
+          inserted,
+          scheduleRecord(scheduleId(1), { name: "new" }, { dueAt: "2026-12-01T00:00:00.000Z" }),
+          inserted.etag,
+        ),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+
+      expect(await storedKeys(subject)).toEqual(before);
+      expect(await store.getByName("new")).toBeUndefined();
+    });
+  });
+
+  describe("delete", () => {
+    it("after the schedule row: the name is taken over and the due row discarded", async () => {
+      const subject = await newStore();
+      const { store, clock } = subject;
+      const inserted = await store.insert(
+        scheduleRecord(scheduleId(1), { name: "gone" }, { dueAt: "2026-11-21T11:00:00.000Z" }),
+      );
+      await subject.schedules.deleteEntity(inserted.id, "schedule", { etag: inserted.etag });
+
+      expect(await store.getByName("gone")).toBeUndefined();
+      later(clock, 61_000);
+      const [stale] = await store.findDue(clock.now, 10);
+      await store.discardDueEntry(stale!);
+      const taker = await store.insert(scheduleRecord(scheduleId(2), { name: "gone" }, { dueAt: null }));
+
+      expect(await store.getByName("gone")).toEqual(taker);
+      expect(await storedKeys(subject)).toEqual({
+        schedules: [`${taker.id}/schedule`, "name:gone/name"],
+        due: [],
+      });
+    });
+  });
+});
+
+describe("TableScheduleStore under concurrent writes", () => {
+  it("lets exactly one of two parallel renames to one name win", async () => {
+    const subject = await newStore();
+    const { store } = subject;
+    const first = await store.insert(scheduleRecord(scheduleId(1), { name: "a" }));
+    const second = await store.insert(scheduleRecord(scheduleId(2), { name: "b" }));
+
+    const outcomes = await settledKinds([
+      store.replace(first, scheduleRecord(scheduleId(1), { name: "wanted" }), first.etag),
+      store.replace(second, scheduleRecord(scheduleId(2), { name: "wanted" }), second.etag),
+    ]);
+
+    expect(outcomes).toEqual(["ConflictError", "ok"]);
+    const winner = await store.getByName("wanted");
+    const loser = winner?.id === first.id ? second : first;
+    expect([first.id, second.id]).toContain(winner?.id);
+    expect(await store.get(loser.id)).toEqual(loser);
+    expect(await store.getByName(loser.definition.name)).toEqual(loser);
+    expect((await storedKeys(subject)).schedules.filter((key) => key.startsWith("name:"))).toEqual(
+      ["name:wanted/name", `name:${loser.definition.name}/name`].sort(),
+    );
+  });
+
+  it("keeps the due row when two passes advance one schedule to the same instant", async () => {
+    for (let round = 0; round < 5; round++) {
+      const subject = await newStore();
+      const { store } = subject;
+      const inserted = await store.insert(
+        scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-21T11:00:00.000Z" }),
+      );
+      const advanced = scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-22T11:00:00.000Z" });
+
+      const outcomes = await settledKinds([
+        store.replace(inserted, advanced, inserted.etag),
+        store.replace(inserted, advanced, inserted.etag),
+      ]);
+
+      expect(outcomes).toEqual(["PreconditionFailedError", "ok"]);
+      expect((await storedKeys(subject)).due).toEqual([dueKey("2026-11-22T11:00:00.000Z", inserted.id)]);
+    }
+  });
+
+  it("does not discard an entry that a write claimed again after findDue read it", async () => {
+    const subject = await newStore();
+    const { store, clock } = subject;
+    const inserted = await store.insert(
+      scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-21T11:00:00.000Z" }),
+    );
+    await crashAfter.dueRow(subject, "2026-11-21T11:30:00.000Z", inserted.id);
+    later(clock, 61_000);
+    const stale = (await store.findDue(clock.now, 10))[1]!;
+
+    await store.replace(inserted, scheduleRecord(scheduleId(1), {}, { dueAt: stale.dueAt }), inserted.etag);
+    await store.discardDueEntry(stale);
+
+    expect((await storedKeys(subject)).due).toEqual([dueKey(stale.dueAt, inserted.id)]);
+    await expectEveryScheduleIndexed(subject);
+  });
+});
+
+describe("TableScheduleStore.findDue over minute partitions", () => {
+  it("returns exactly what is due, an hour of outage included, oldest first, at most `limit`", async () => {
+    const { store } = await newStore();
+    const now = new Date("2026-11-21T12:00:30.000Z");
+    const offsetsSeconds = [-3600, -3599, -1800, -61, -60, -31, -30.001, -1, 0, 0.001, 29, 30, 90, 3600];
+    const records = offsetsSeconds.map((offset, index) =>
+      scheduleRecord(
+        scheduleId(100 - index),
+        {},
+        { dueAt: new Date(now.getTime() + offset * 1000).toISOString() },
+      ),
+    );
+    for (const record of records) await store.insert(record);
+    const expected = records
+      .filter((record) => Date.parse(record.dueAt!) <= now.getTime())
+      .map((record) => ({ scheduleId: record.id, dueAt: record.dueAt! }));
+    expect(new Set(expected.map((entry) => entry.dueAt.slice(0, 16))).size).toBe(4);
+
+    expect(dueOnly(await store.findDue(now, 100))).toEqual(expected);
+    expect(dueOnly(await store.findDue(now, 4))).toEqual(expected.slice(0, 4));
+    expect(dueOnly(await store.findDue(new Date(now.getTime() - 3_600_001), 100))).toEqual([]);
+  });
+});
+
+describe("a scheduling pass over entries a crash left behind", () => {
+  it("fires the schedule behind an older stale entry, discards old stale entries, keeps young ones", async () => {
+    const stack = await createFiringStack();
+    const subject = await newStore();
+    const { store, clock } = subject;
+    const now = new Date("2026-11-22T10:31:00.000Z");
+    clock.now = new Date(now.getTime() - 30_000);
+    const live = await store.insert(
+      scheduleRecord(scheduleId(1), { target: { endpointUrl: "https://x.api.azureml.ms/p" } }),
+    );
+    // Written half a minute ago: a write may still be under way.
+    await crashAfter.dueRow(subject, "2026-11-22T10:00:00.000Z", live.id);
+    await crashAfter.dueRow(subject, "2026-11-22T10:05:00.000Z", scheduleId(2));
+    // Written two minutes ago: left by a crash.
+    clock.now = new Date(now.getTime() - 120_000);
+    await crashAfter.dueRow(subject, "2026-11-22T09:00:00.000Z", scheduleId(3));
+    clock.now = now;
+
+    const { runs } = await runSchedulingPass({ ...stack.scheduling, schedules: store }, now);
+
+    expect(runs.map((run) => [run.scheduleId, run.scheduledFor])).toEqual([
+      [live.id, "2026-11-22T10:30:00.000Z"],
+    ]);
+    expect((await store.get(live.id))?.dueAt).toBe("2026-11-23T10:30:00.000Z");
+    expect((await storedKeys(subject)).due).toEqual([
+      dueKey("2026-11-22T10:00:00.000Z", live.id),
+      dueKey("2026-11-22T10:05:00.000Z", scheduleId(2)),
+      dueKey("2026-11-23T10:30:00.000Z", live.id),
+    ]);
   });
 });

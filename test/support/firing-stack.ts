@@ -41,7 +41,7 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
   const connectionString = testStorageConnectionString();
   const table = (name: string) =>
     TableClient.fromConnectionString(connectionString, `${prefix}${name}`, { allowInsecureConnection: true });
-  const schedules = new TableScheduleStore(table("schedules"));
+  const schedules = new TableScheduleStore(table("schedules"), table("scheduledue"));
   const runs = new TableRunStore(table("runs"), table("unsettled"));
   const runQueue = new QueueClient(connectionString, `${prefix}-runs`);
   const queue = new StorageRunQueue(runQueue, new QueueClient(connectionString, `${prefix}-runs-poison`));
