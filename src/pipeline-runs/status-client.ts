@@ -1,7 +1,4 @@
-import type { TokenCredential } from "@azure/identity";
-import { ValidationError } from "../errors.js";
-import type { EndpointPolicy } from "../submit/endpoint-url.js";
-import { checkEndpointAllowed, hostMatches } from "../submit/host-patterns.js";
+import { amlRequestHeaders, describeError, redact, type AmlAccess } from "../submit/aml-access.js";
 import { reportedStatusOf, type ReportedStatus } from "./pipeline-run-status.js";
 
 /** The HTTP adapter that reads one pipeline run's status from the Azure ML pipelines service. */
@@ -13,15 +10,9 @@ export type StatusOutcome =
   /** Asking again the same way gets the same answer: another 4xx, a redirect, or an answer without a status. */
   | { kind: "final"; httpStatus: number | null; message: string };
 
-export interface StatusRequest {
+/** The status URL shares the submit URL's host; the same endpoint and token rules apply (CONTRACT 3). */
+export interface StatusRequest extends AmlAccess {
   url: URL;
-  tokenProvider: TokenCredential;
-  /** AML_TOKEN_SCOPE. */
-  tokenScope: string;
-  /** AML_TOKEN_HOSTS: the token goes to these hosts only (CONTRACT 3), as for submissions. */
-  tokenHosts: readonly string[];
-  /** The status URL shares the submit URL's host, but the settings may have narrowed since the run was made. */
-  endpointPolicy: EndpointPolicy;
   timeoutMs: number;
   fetchImpl?: typeof fetch;
 }
@@ -31,31 +22,11 @@ const MAX_MESSAGE_LENGTH = 500;
 /** One GET of the run's status; never throws and never reveals the token. */
 export async function fetchPipelineRunStatus(request: StatusRequest): Promise<StatusOutcome> {
   const { url, timeoutMs } = request;
-  try {
-    checkEndpointAllowed(url, request.endpointPolicy.allowedHosts, {
-      allowLoopback: request.endpointPolicy.allowLoopback,
-    });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return {
-      kind: "final",
-      httpStatus: null,
-      message: `The status URL ${url.origin} ${error.issues[0]?.message}`,
-    };
-  }
   const signal = AbortSignal.timeout(timeoutMs);
-  const headers: Record<string, string> = { Accept: "application/json" };
-  let token: string | null = null;
-  if (hostMatches(url.hostname, request.tokenHosts)) {
-    try {
-      token =
-        (await request.tokenProvider.getToken(request.tokenScope, { abortSignal: signal }))?.token ?? null;
-    } catch (error) {
-      return transient(null, `Could not get a token for ${request.tokenScope}: ${String(error)}`);
-    }
-    if (token === null) return transient(null, `Could not get a token for ${request.tokenScope}`);
-    headers.Authorization = `Bearer ${token}`;
-  }
+  const access = await amlRequestHeaders(url, request, signal, { Accept: "application/json" });
+  if (access.kind === "refused") return { kind: "final", httpStatus: null, message: access.message };
+  if (access.kind === "noToken") return transient(null, access.message);
+  const { headers, token } = access;
   let response: Response;
   let text: string;
   try {
@@ -103,14 +74,4 @@ function summary(text: string): string {
   const message = typeof json?.error?.message === "string" ? json.error.message : text.trim();
   if (message === "") return "(no body)";
   return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  return code === undefined ? error.message : `${error.message} (${code})`;
-}
-
-function redact(message: string, token: string | null): string {
-  return token === null || token === "" ? message : message.split(token).join("[redacted]");
 }

@@ -13,6 +13,7 @@ import type {
   Trigger,
   WeekDay,
 } from "./trigger-schema.js";
+import { isPatterned } from "./trigger-schema.js";
 
 export function describeTrigger(trigger: Trigger): string {
   switch (trigger.type) {
@@ -120,17 +121,6 @@ function describeWindow(
   return (
     (start === undefined ? "" : `, from ${formatWallClock(start)}`) +
     (end === undefined ? "" : `, until ${formatWallClock(end)}`)
-  );
-}
-
-function isPatterned(trigger: RecurrenceTrigger): boolean {
-  return (
-    trigger.hours !== undefined ||
-    trigger.minutes !== undefined ||
-    trigger.timeOfDay !== undefined ||
-    trigger.weekDays !== undefined ||
-    trigger.monthDays !== undefined ||
-    trigger.monthlyOccurrences !== undefined
   );
 }
 

@@ -13,7 +13,7 @@ import {
 import { parseDateTimeText } from "./date-time-text.js";
 import { zoneOf, type Zone } from "./time-zones.js";
 import type { CronTrigger, RecurrenceTrigger, TimeTrigger } from "./trigger-schema.js";
-import { WEEK_DAYS } from "./trigger-schema.js";
+import { isPatterned, WEEK_DAYS } from "./trigger-schema.js";
 import {
   CronWallTimes,
   DaysOfNthMonth,
@@ -159,17 +159,6 @@ function instantOfText(text: string, zone: Zone, field: string): { instantMs: nu
   if (parsed.kind === "absolute")
     return { instantMs: parsed.instantMs, wallMs: zone.wallAt(parsed.instantMs) };
   return { instantMs: zone.instantOfWall(parsed.wallMs), wallMs: parsed.wallMs };
-}
-
-function isPatterned(trigger: RecurrenceTrigger): boolean {
-  return (
-    trigger.hours !== undefined ||
-    trigger.minutes !== undefined ||
-    trigger.timeOfDay !== undefined ||
-    trigger.weekDays !== undefined ||
-    trigger.monthDays !== undefined ||
-    trigger.monthlyOccurrences !== undefined
-  );
 }
 
 function sortedNumbers(values: readonly number[]): number[] {

@@ -222,3 +222,18 @@ export type DatastoreTrigger = z.output<typeof datastoreTriggerSchema>;
 export type Trigger = z.output<typeof triggerSchema>;
 /** The triggers that fire at computed instants (everything but change-based). */
 export type TimeTrigger = RecurrenceTrigger | CronTrigger;
+
+/**
+ * A patterned recurrence names hours, minutes, a time of day, week days or month days; a simple one fires every
+ * `interval` from its start (CONTRACT 2.1, rules 1 and 2).
+ */
+export function isPatterned(trigger: RecurrenceTrigger): boolean {
+  return (
+    trigger.hours !== undefined ||
+    trigger.minutes !== undefined ||
+    trigger.timeOfDay !== undefined ||
+    trigger.weekDays !== undefined ||
+    trigger.monthDays !== undefined ||
+    trigger.monthlyOccurrences !== undefined
+  );
+}

@@ -1,8 +1,5 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import type { TokenCredential } from "@azure/identity";
-import { ValidationError } from "../errors.js";
-import type { EndpointPolicy } from "./endpoint-url.js";
-import { checkEndpointAllowed, hostMatches } from "./host-patterns.js";
+import { amlRequestHeaders, describeError, redact, type AmlAccess } from "./aml-access.js";
 import type { AmlSubmitBody } from "./request-body.js";
 import {
   backoffDelayMs,
@@ -22,17 +19,9 @@ export type SubmitOutcome =
   | { kind: "retryable"; httpStatus: number | null; message: string; retryAfterMs: number | null }
   | { kind: "final"; httpStatus: number | null; message: string };
 
-export interface PipelineRunRequest {
+export interface PipelineRunRequest extends AmlAccess {
   url: URL;
   body: AmlSubmitBody;
-  /** `DefaultAzureCredential` in production; it caches and refreshes tokens. */
-  tokenProvider: TokenCredential;
-  /** AML_TOKEN_SCOPE. */
-  tokenScope: string;
-  /** AML_TOKEN_HOSTS: a token is sent to these hosts and no others. */
-  tokenHosts: readonly string[];
-  /** Checked again before the POST, as the settings may have narrowed since the schedule was saved. */
-  endpointPolicy: EndpointPolicy;
   /** For the token, the POST and reading the answer together. */
   timeoutMs: number;
   fetchImpl?: typeof fetch;
@@ -42,34 +31,15 @@ export interface PipelineRunRequest {
 
 /** Makes exactly one POST and says what came of it; never throws and never reveals the token. */
 export async function postPipelineRun(request: PipelineRunRequest): Promise<SubmitOutcome> {
-  const { url, tokenProvider, tokenScope, timeoutMs } = request;
-  try {
-    checkEndpointAllowed(url, request.endpointPolicy.allowedHosts, {
-      allowLoopback: request.endpointPolicy.allowLoopback,
-    });
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      return {
-        kind: "final",
-        httpStatus: null,
-        message: `The endpoint ${url.origin} ${error.issues[0]?.message}`,
-      };
-    }
-    throw error;
-  }
-
+  const { url, timeoutMs } = request;
   const signal = AbortSignal.timeout(timeoutMs);
-  const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
-  let token: string | null = null;
-  if (hostMatches(url.hostname, request.tokenHosts)) {
-    try {
-      token = (await tokenProvider.getToken(tokenScope, { abortSignal: signal }))?.token ?? null;
-    } catch (error) {
-      return retryable(null, `Could not get a token for ${tokenScope}: ${describeError(error)}`);
-    }
-    if (token === null) return retryable(null, `Could not get a token for ${tokenScope}`);
-    headers.Authorization = `Bearer ${token}`;
-  }
+  const access = await amlRequestHeaders(url, request, signal, {
+    "Content-Type": "application/json",
+    Accept: "application/json",
+  });
+  if (access.kind === "refused") return { kind: "final", httpStatus: null, message: access.message };
+  if (access.kind === "noToken") return retryable(null, access.message);
+  const { headers, token } = access;
 
   let response: Response;
   let responseText: string;
@@ -150,21 +120,6 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-/** Node's fetch reports network failures as `TypeError: fetch failed` with the socket error as its cause. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause: unknown = error.cause;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code === undefined ? `${error.message} (${cause.message})` : `${error.message} (${code})`;
-  }
-  return error.message;
-}
-
-function redact(message: string, token: string | null): string {
-  return token === null || token === "" ? message : message.split(token).join("[redacted]");
 }
 
 export type SubmitResult = Extract<SubmitOutcome, { kind: "submitted" | "final" }> & {
