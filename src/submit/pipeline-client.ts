@@ -1,14 +1,6 @@
-import { setTimeout as sleepFor } from "node:timers/promises";
 import { amlRequestHeaders, describeError, redact, type AmlAccess } from "./aml-access.js";
 import type { AmlSubmitBody } from "./request-body.js";
-import {
-  backoffDelayMs,
-  classifyResponse,
-  FinalSubmitError,
-  MAX_ATTEMPTS,
-  parseRetryAfterMs,
-  RetryableSubmitError,
-} from "./retry-policy.js";
+import { classifyResponse, parseRetryAfterMs } from "./retry-policy.js";
 
 /** The HTTP adapter that POSTs one submission to a published pipeline endpoint (CONTRACT 3). */
 
@@ -120,51 +112,4 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-export type SubmitResult = Extract<SubmitOutcome, { kind: "submitted" | "final" }> & {
-  /** POSTs made, as a run's `attempts` counts them. */
-  attempts: number;
-};
-
-export interface RetryOptions {
-  /** Waits between attempts; injectable so tests observe the delays instead of spending them. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  maxAttempts?: number;
-}
-
-/**
- * Posts until submitted, final, or MAX_ATTEMPTS POSTs were made, waiting between attempts in-process. The queue
- * worker schedules its own retries with the retry policy instead, so that a waiting run does not hold a worker.
- */
-export async function submitWithRetries(
-  request: PipelineRunRequest,
-  options: RetryOptions = {},
-): Promise<SubmitResult> {
-  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
-  const random = options.random ?? Math.random;
-  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
-  for (let attempts = 1; ; attempts += 1) {
-    const outcome = await postPipelineRun(request);
-    if (outcome.kind !== "retryable") return { ...outcome, attempts };
-    if (attempts >= maxAttempts) {
-      return {
-        kind: "final",
-        httpStatus: outcome.httpStatus,
-        message: `Gave up after ${attempts} attempts: ${outcome.message}`,
-        attempts,
-      };
-    }
-    await sleep(backoffDelayMs(attempts, outcome.retryAfterMs, random));
-  }
-}
-
-/** For callers that signal retries by throwing (a queue trigger): the outcome, or its typed error. */
-export function submittedOrThrow(outcome: SubmitOutcome): Extract<SubmitOutcome, { kind: "submitted" }> {
-  if (outcome.kind === "submitted") return outcome;
-  if (outcome.kind === "retryable") {
-    throw new RetryableSubmitError(outcome.message, outcome.httpStatus, outcome.retryAfterMs);
-  }
-  throw new FinalSubmitError(outcome.message, outcome.httpStatus);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunReason } from "../runs/run-record.js";
 import {
   dataPathSchema,
   experimentNameSchema,
@@ -47,9 +48,6 @@ export interface AmlSubmitBody {
   Tags: Record<string, string>;
 }
 
-/** Why a run exists (the run's `reason`). */
-export type SubmitReason = "recurrence" | "catchUp" | "datastore" | "manual" | "api";
-
 export interface ScheduleSubmitInput {
   schedule: {
     id: string;
@@ -58,7 +56,7 @@ export interface ScheduleSubmitInput {
       "name" | "experimentName" | "parameterAssignments" | "dataPathAssignments" | "continueOnStepFailure"
     >;
   };
-  reason: Exclude<SubmitReason, "api">;
+  reason: Exclude<RunReason, "api">;
   /** The occurrence or folder check the run is for; null for manual runs. */
   scheduledFor: Date | null;
   /** Merged over the schedule's own, e.g. the changed blob of a datastore run (CONTRACT 2.3). */

@@ -57,26 +57,3 @@ export function retryDelayMs(
 ): number {
   return backoffDelayMs(attempt, parseRetryAfterMs(retryAfterHeader, now), random);
 }
-
-/** A submission that failed in a way worth trying again (the run stays Pending). */
-export class RetryableSubmitError extends Error {
-  override name = "RetryableSubmitError";
-  constructor(
-    message: string,
-    readonly httpStatus: number | null,
-    readonly retryAfterMs: number | null,
-  ) {
-    super(message);
-  }
-}
-
-/** A submission that must not be tried again (the run is Failed); BullMQ's UnrecoverableError is the model. */
-export class FinalSubmitError extends Error {
-  override name = "FinalSubmitError";
-  constructor(
-    message: string,
-    readonly httpStatus: number | null,
-  ) {
-    super(message);
-  }
-}

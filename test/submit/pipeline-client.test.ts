@@ -1,17 +1,7 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { afterEach, describe, expect, it } from "vitest";
+import { postPipelineRun, type AmlSubmitBody, type PipelineRunRequest } from "../../src/submit/index.js";
 import {
-  FinalSubmitError,
-  MAX_ATTEMPTS,
-  postPipelineRun,
-  RetryableSubmitError,
-  submittedOrThrow,
-  submitWithRetries,
-  type AmlSubmitBody,
-  type PipelineRunRequest,
-} from "../../src/submit/index.js";
-import {
-  closedLoopbackPort,
   RecordingCredential,
   startLoopbackEndpoint,
   type EndpointAnswer,
@@ -59,15 +49,6 @@ function submission(url: URL, overrides: Partial<PipelineRunRequest> = {}): Pipe
     timeoutMs: 5_000,
     clock: () => now,
     ...overrides,
-  };
-}
-
-/** Retry options that record the waits instead of spending them. */
-function recordedWaits() {
-  const delays: number[] = [];
-  return {
-    delays,
-    options: { sleep: (ms: number) => (delays.push(ms), Promise.resolve()), random: () => 0 },
   };
 }
 
@@ -241,96 +222,5 @@ describe("postPipelineRun against a loopback endpoint", () => {
       retryAfterMs: null,
     });
     expect(performance.now() - started).toBeLessThan(3_000);
-  });
-});
-
-describe("submitWithRetries against a loopback endpoint", () => {
-  it("honours Retry-After on a 429 and is submitted on the second POST", async () => {
-    const endpoint = await endpointAnswering(
-      { status: 429, json: { error: { message: "Too many requests" } }, headers: { "Retry-After": "3" } },
-      { status: 200, json: { Id: "run-429" } },
-    );
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(endpoint.url()), options);
-    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-429", attempts: 2 });
-    expect(delays).toEqual([3_000]);
-    expect(endpoint.received.map((request) => request.body)).toEqual([
-      JSON.stringify(body),
-      JSON.stringify(body),
-    ]);
-  });
-
-  it("backs off after a 503 and is submitted on the second POST", async () => {
-    const endpoint = await endpointAnswering(
-      { status: 503, text: "unavailable" },
-      { status: 200, json: { Id: "run-503" } },
-    );
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(endpoint.url()), options);
-    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-503", attempts: 2 });
-    expect(delays).toEqual([1_000]);
-  });
-
-  it("retries after the connection is reset", async () => {
-    const endpoint = await endpointAnswering("reset", { status: 200, json: { Id: "run-reset" } });
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(endpoint.url()), options);
-    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-reset", attempts: 2 });
-    expect(endpoint.received).toHaveLength(2);
-    expect(delays).toEqual([1_000]);
-  });
-
-  it("retries after a POST that hangs past the timeout", async () => {
-    const endpoint = await endpointAnswering("hang", { status: 200, json: { Id: "run-hang" } });
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(endpoint.url(), { timeoutMs: 300 }), options);
-    expect(result).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-hang", attempts: 2 });
-    expect(endpoint.received).toHaveLength(2);
-    expect(delays).toEqual([1_000]);
-  });
-
-  it("stops at a 400 after exactly one POST, with the endpoint's message", async () => {
-    const endpoint = await endpointAnswering({ status: 400, json: { Message: "ExperimentName is invalid" } });
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(endpoint.url()), options);
-    expect(result).toEqual({
-      kind: "final",
-      httpStatus: 400,
-      message: "ExperimentName is invalid",
-      attempts: 1,
-    });
-    expect(endpoint.received).toHaveLength(1);
-    expect(delays).toEqual([]);
-  });
-
-  it("gives up after MAX_ATTEMPTS POSTs when the endpoint is down, backing off in between", async () => {
-    const port = await closedLoopbackPort();
-    const { delays, options } = recordedWaits();
-    const result = await submitWithRetries(submission(new URL(`http://127.0.0.1:${port}/submit`)), options);
-    expect(result.kind).toBe("final");
-    expect(result.attempts).toBe(MAX_ATTEMPTS);
-    expect(result.httpStatus).toBeNull();
-    expect(result.kind === "final" ? result.message : "").toMatch(
-      new RegExp(
-        `^Gave up after ${MAX_ATTEMPTS} attempts: Could not reach 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`,
-      ),
-    );
-    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000].slice(0, MAX_ATTEMPTS - 1));
-  });
-});
-
-describe("submittedOrThrow", () => {
-  it("returns a submitted outcome and throws the typed error of the others", () => {
-    const submitted = { kind: "submitted", httpStatus: 200, pipelineRunId: "r" } as const;
-    expect(submittedOrThrow(submitted)).toBe(submitted);
-    expect(() =>
-      submittedOrThrow({ kind: "retryable", httpStatus: 429, message: "slow down", retryAfterMs: 3000 }),
-    ).toThrow(expect.objectContaining({ name: "RetryableSubmitError", httpStatus: 429, retryAfterMs: 3000 }));
-    expect(() => submittedOrThrow({ kind: "final", httpStatus: 404, message: "gone" })).toThrow(
-      FinalSubmitError,
-    );
-    expect(() => submittedOrThrow({ kind: "final", httpStatus: 404, message: "gone" })).not.toThrow(
-      RetryableSubmitError,
-    );
   });
 });
