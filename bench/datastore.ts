@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { newScheduleId } from "../src/schedules/schedule-service.js";
+import { NO_WORKSPACE } from "../src/submit/endpoint-url.js";
 import http from "node:http";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from "@azure/storage-blob";
@@ -102,7 +103,7 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
   });
   const createdAt = new Date();
   const schedule = await schedules.insert({
-    id: randomBytes(16).toString("hex"),
+    id: newScheduleId(),
     definition,
     createdAt: createdAt.toISOString(),
     updatedAt: createdAt.toISOString(),
@@ -116,13 +117,7 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
     cursors,
     newRun: (record, input, now) =>
       newScheduleRun(record, input, now, {
-        workspace: {
-          AML_SUBSCRIPTION_ID: undefined,
-          AML_RESOURCE_GROUP: undefined,
-          AML_WORKSPACE_NAME: undefined,
-          AML_REGION: undefined,
-          AML_PIPELINES_BASE_URL: undefined,
-        },
+        workspace: NO_WORKSPACE,
         endpoints: { allowedHosts: [], allowLoopback: true },
       }),
     listFolder: (record, prefix) => listFolder(openDatastoreContainer(record, connection), prefix),

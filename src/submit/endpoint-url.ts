@@ -13,6 +13,15 @@ export type WorkspaceSettings = Pick<
   | "AML_PIPELINES_BASE_URL"
 >;
 
+/** No workspace configured: only `endpointUrl` targets resolve. */
+export const NO_WORKSPACE: WorkspaceSettings = Object.freeze({
+  AML_SUBSCRIPTION_ID: undefined,
+  AML_RESOURCE_GROUP: undefined,
+  AML_WORKSPACE_NAME: undefined,
+  AML_REGION: undefined,
+  AML_PIPELINES_BASE_URL: undefined,
+});
+
 /** A pipeline id or endpoint target was used while the workspace settings it needs are missing. */
 export class WorkspaceNotConfiguredError extends ValidationError {
   constructor(readonly missingSettings: string[]) {

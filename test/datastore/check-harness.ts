@@ -1,3 +1,4 @@
+import { NO_WORKSPACE } from "../../src/submit/endpoint-url.js";
 import { randomBytes } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
@@ -61,13 +62,7 @@ export async function createCheckHarness(options: { pageSize?: number } = {}): P
     new Date(),
   );
   const targeting = {
-    workspace: {
-      AML_SUBSCRIPTION_ID: undefined,
-      AML_RESOURCE_GROUP: undefined,
-      AML_WORKSPACE_NAME: undefined,
-      AML_REGION: undefined,
-      AML_PIPELINES_BASE_URL: undefined,
-    },
+    workspace: NO_WORKSPACE,
     endpoints: { allowedHosts: ["*.api.azureml.ms"], allowLoopback: true },
   };
   const connection = { credential: noTokenCredential, appSetting: (name: string) => process.env[name] };

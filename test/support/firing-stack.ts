@@ -1,3 +1,5 @@
+import { newScheduleId } from "../../src/schedules/schedule-service.js";
+import { NO_WORKSPACE } from "../../src/submit/endpoint-url.js";
 import { TableClient } from "@azure/data-tables";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { QueueClient } from "@azure/storage-queue";
@@ -55,13 +57,7 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
     queue,
     newRun: (schedule, fire, now) =>
       newScheduleRun(schedule, fire, now, {
-        workspace: {
-          AML_SUBSCRIPTION_ID: undefined,
-          AML_RESOURCE_GROUP: undefined,
-          AML_WORKSPACE_NAME: undefined,
-          AML_REGION: undefined,
-          AML_PIPELINES_BASE_URL: undefined,
-        },
+        workspace: NO_WORKSPACE,
         endpoints,
       }),
     log,
@@ -95,7 +91,7 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
     async createSchedule(definition, createdAt) {
       const parsed = scheduleDefinitionSchema.parse(definition);
       return schedules.insert({
-        id: randomId(),
+        id: newScheduleId(),
         definition: parsed,
         createdAt: createdAt.toISOString(),
         updatedAt: createdAt.toISOString(),
@@ -123,8 +119,4 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
       }
     },
   };
-}
-
-function randomId(): string {
-  return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
 }

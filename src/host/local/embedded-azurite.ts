@@ -79,13 +79,14 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode}`);
-    if (await canConnect(port)) return;
+    if (await isPortOpen(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something listens on the loopback port. */
+export function isPortOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: "127.0.0.1" });
     socket.once("connect", () => {

@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { TABLE_NAMES } from "../../../src/host/create-services.js";
-import { freePort } from "../../../src/host/local/embedded-azurite.js";
+import { freePort, isPortOpen } from "../../../src/host/local/embedded-azurite.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../../support/storage.js";
 
 const TSX = path.resolve("node_modules/.bin/tsx");
@@ -72,17 +71,6 @@ async function waitForHealth(host: HostProcess, apiUrl: string, timeoutMs = 45_0
 async function stopWithSignal(host: HostProcess, signal: NodeJS.Signals): Promise<number | null> {
   host.child.kill(signal);
   return host.exited;
-}
-
-function isPortOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 function azuritePortsIn(output: string): number[] {
