@@ -115,6 +115,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       host: "127.0.0.1",
       triggers: [...triggers.filter((spec): spec is HttpTriggerSpec => spec.kind === "http"), ...localOnly],
       routePrefix: "api",
+      onlyThisMachine: true,
     });
     stops.push(() => server.close());
 
