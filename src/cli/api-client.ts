@@ -126,7 +126,8 @@ export class SchedulerClient {
     const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
     const headers: Record<string, string> = { Accept: "application/json" };
     if (this.options.key !== undefined) headers["x-functions-key"] = this.options.key;
-    if (body !== undefined) headers["Content-Type"] = contentType;
+    // The local host takes writes only as JSON, also without a body (CONTRACT 5); Azure ignores it there.
+    if (body !== undefined || !["GET", "HEAD"].includes(method)) headers["Content-Type"] = contentType;
     let response: Response;
     try {
       response = await (this.options.fetchImpl ?? fetch)(url, {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 const DEV_ACCOUNT = "devstoreaccount1";
@@ -10,6 +11,8 @@ const DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
 export interface EmbeddedAzurite {
   connectionString: string;
   ports: { blob: number; queue: number; table: number };
+  /** The Azurite process; it exits by itself when this process dies (azurite-watchdog.ts). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -20,12 +23,17 @@ export interface AzuriteOptions {
   ports?: { blob: number; queue: number; table: number };
 }
 
-/** Starts Azurite from node_modules on loopback, without telemetry, and waits until all three services answer. */
+/**
+ * Starts Azurite from node_modules on loopback, without telemetry, and waits until all three services answer.
+ * Azurite runs in a process group of its own, so that Ctrl-C and a closed terminal reach only this process, which
+ * stops it in order; and it exits when this process dies, even by kill -9 (azurite-watchdog.ts).
+ */
 export async function startEmbeddedAzurite(options: AzuriteOptions = {}): Promise<EmbeddedAzurite> {
   const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const require = createRequire(import.meta.url);
   const azuriteMain = path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/azurite.js");
   const args = [
+    ...watchdogImports(require),
     azuriteMain,
     "--silent",
     "--disableTelemetry",
@@ -45,7 +53,11 @@ export async function startEmbeddedAzurite(options: AzuriteOptions = {}): Promis
     String(ports.table),
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
   ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    detached: true,
+    windowsHide: true,
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   try {
@@ -59,7 +71,18 @@ export async function startEmbeddedAzurite(options: AzuriteOptions = {}): Promis
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
     `BlobEndpoint=${host}:${ports.blob}/${DEV_ACCOUNT};QueueEndpoint=${host}:${ports.queue}/${DEV_ACCOUNT};` +
     `TableEndpoint=${host}:${ports.table}/${DEV_ACCOUNT};`;
-  return { connectionString, ports, stop: () => stopChild(child) };
+  return { connectionString, ports, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+/**
+ * `--import` of the watchdog, next to this module: compiled JavaScript under dist/, TypeScript when the host runs
+ * from source (tsx, vitest), which Node 20 loads only through tsx's loader.
+ */
+function watchdogImports(require: NodeJS.Require): string[] {
+  const fromSource = fileURLToPath(import.meta.url).endsWith(".ts");
+  const watchdog = new URL(`./azurite-watchdog.${fromSource ? "ts" : "js"}`, import.meta.url).href;
+  const loader = fromSource ? ["--import", pathToFileURL(require.resolve("tsx/esm")).href] : [];
+  return [...loader, "--import", watchdog];
 }
 
 export function freePort(): Promise<number> {
@@ -97,14 +120,16 @@ export function isPortOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Closing the IPC channel is the stop signal (azurite-watchdog.ts), the same as this process dying. */
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     child.once("exit", () => {
       clearTimeout(timer);
       resolve();
     });
-    child.kill("SIGTERM");
+    if (child.connected) child.disconnect();
+    else child.kill("SIGTERM");
   });
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import functions, { type HttpResponse, type HttpResponseInit, type LogHandler } from "@azure/functions";
 import { problemResponse } from "../../api/problem.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
+import { refusalOf } from "./loopback-trust.js";
 
 export interface LocalHttpServerOptions {
   /** 0 picks a free port. */
@@ -18,6 +19,11 @@ export interface LocalHttpServerOptions {
   logHandler?: LogHandler;
   /** Bodies larger than this are refused before any handler runs, as the Functions host does (100 MB there). */
   maxBodyBytes?: number;
+  /**
+   * Serve only this machine (loopback-trust.ts, CONTRACT 5): its own loopback Host, no foreign Origin, writes only as
+   * JSON. The local host sets it; the API's tests, which stand in for the Azure Functions host, do not.
+   */
+  onlyThisMachine?: boolean;
 }
 
 export interface LocalHttpServer {
@@ -37,8 +43,9 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
   const routes = options.triggers.map(compileRoute);
   const prefix = splitPath(options.routePrefix);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let trustedPort: number | undefined;
   const server = createServer((incoming, outgoing) => {
-    serveRequest(incoming, outgoing, routes, prefix, maxBodyBytes, options.logHandler).catch(
+    serveRequest(incoming, outgoing, routes, prefix, maxBodyBytes, trustedPort, options.logHandler).catch(
       (error: unknown) => {
         outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
       },
@@ -52,6 +59,7 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
     });
   });
   const port = (server.address() as AddressInfo).port;
+  if (options.onlyThisMachine === true) trustedPort = port;
   const hostText = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${hostText}:${port}${prefix.length ? `/${prefix.join("/")}` : ""}`,
@@ -116,10 +124,39 @@ async function serveRequest(
   routes: readonly CompiledRoute[],
   prefix: readonly string[],
   maxBodyBytes: number,
+  trustedPort: number | undefined,
   logHandler: LogHandler | undefined,
 ): Promise<void> {
   const method = (incoming.method ?? "GET").toUpperCase();
-  const url = new URL(incoming.url ?? "/", `http://${incoming.headers.host ?? "localhost"}`);
+  const refusal =
+    trustedPort === undefined
+      ? undefined
+      : refusalOf(
+          {
+            method,
+            host: incoming.headers.host,
+            origin: incoming.headers.origin,
+            contentType: incoming.headers["content-type"],
+            hasBody:
+              incoming.headers["transfer-encoding"] !== undefined ||
+              Number(incoming.headers["content-length"] ?? "0") > 0,
+          },
+          trustedPort,
+        );
+  if (refusal !== undefined) {
+    incoming.resume();
+    return writeResponse(
+      outgoing,
+      problemResponse(refusal.status, refusal.detail, undefined, refusal.headers),
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(incoming.url ?? "/", `http://${incoming.headers.host ?? "localhost"}`);
+  } catch {
+    incoming.resume();
+    return writeResponse(outgoing, problemResponse(400, "The request target or Host is not a valid URL."));
+  }
   let segments: string[];
   try {
     segments = splitPath(url.pathname).map((segment) => decodeURIComponent(segment));

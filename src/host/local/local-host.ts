@@ -10,6 +10,7 @@ import { allTriggers, memoizeServices } from "../triggers.js";
 import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
+import { lockFolder } from "./folder-lock.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
 import { startLocalHttpServer } from "./http-server.js";
 import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
@@ -44,7 +45,8 @@ export interface RunningLocalHost {
 /**
  * Runs the service on this machine (CONTRACT 5): the same trigger list as the Azure Functions app, its HTTP
  * routes on 127.0.0.1, its timers and queue workers, and an embedded Azurite unless storage is configured.
- * Throws SettingsError, before starting anything, when a setting is missing or malformed.
+ * Throws SettingsError, before starting anything, when a setting is missing or malformed, and FolderInUseError
+ * when another local host persists into the same `.azurite/`.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
   const fileValues = await readLocalSettingsValues(options.cwd);
@@ -79,8 +81,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     if (storage.kind === "embedded") {
       const location = options.persist ? path.join(options.cwd, ".azurite") : undefined;
       if (location !== undefined) await mkdir(location, { recursive: true });
+      // One host per folder (issue 11.5): taken before Azurite starts, released after it stopped.
+      const lock = location === undefined ? undefined : await lockFolder(location);
+      if (lock !== undefined) stops.push(() => lock.release());
       const azurite = await startEmbeddedAzurite(location === undefined ? {} : { location });
       stops.push(() => azurite.stop());
+      await lock?.addProcess(azurite.pid);
       settings = { ...checkedSettings, AzureWebJobsStorage: azurite.connectionString };
       storageDescription =
         location === undefined
@@ -115,6 +121,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       host: "127.0.0.1",
       triggers: [...triggers.filter((spec): spec is HttpTriggerSpec => spec.kind === "http"), ...localOnly],
       routePrefix: "api",
+      onlyThisMachine: true,
     });
     stops.push(() => server.close());
 

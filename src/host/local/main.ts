@@ -1,4 +1,5 @@
 import { SettingsError } from "../../settings/settings.js";
+import { FolderInUseError } from "./folder-lock.js";
 import { CommandLineError, LOCAL_HOST_USAGE, parseCommandLine } from "./command-line.js";
 import { startLocalHost, type RunningLocalHost } from "./local-host.js";
 
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     console.error(
-      error instanceof SettingsError ? error.message : `The local host did not start: ${String(error)}`,
+      error instanceof SettingsError || error instanceof FolderInUseError
+        ? error.message
+        : `The local host did not start: ${String(error)}`,
     );
     process.exit(1);
   }

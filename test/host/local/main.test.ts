@@ -1,95 +1,24 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import os from "node:os";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { TABLE_NAMES } from "../../../src/host/create-services.js";
 import { freePort, isPortOpen } from "../../../src/host/local/embedded-azurite.js";
+import {
+  azuritePortsIn,
+  environmentWithoutStorage,
+  killStartedHosts,
+  removeTemporaryFolders,
+  spawnHost,
+  stopWithSignal,
+  temporaryFolder,
+  waitForHealth,
+} from "../../support/host-process.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../../support/storage.js";
 
-const TSX = path.resolve("node_modules/.bin/tsx");
-const MAIN = path.resolve("src/host/local/main.ts");
-
-interface HostProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const started: HostProcess[] = [];
-
-afterEach(async () => {
-  for (const host of started.splice(0)) {
-    if (host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill("SIGKILL");
-      await host.exited;
-    }
-  }
-});
-
-/** The environment of the test run without any storage setting, so that the host decides for itself. */
-function environmentWithoutStorage(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith("AzureWebJobsStorage") && name !== "PORT") env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** `npx tsx src/host/local/main.ts ...`, with tsx from this checkout so that npx never looks anything up. */
-function spawnHost(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): HostProcess {
-  const child = spawn(TSX, [MAIN, ...args], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const host = { child, output: () => output, exited };
-  started.push(host);
-  return host;
-}
-
-async function waitForHealth(host: HostProcess, apiUrl: string, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (host.child.exitCode !== null) throw new Error(`the host exited early:\n${host.output()}`);
-    const status = await fetch(`${apiUrl}/health`).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`/health did not answer 200 within ${timeoutMs} ms:\n${host.output()}`);
-}
-
-async function stopWithSignal(host: HostProcess, signal: NodeJS.Signals): Promise<number | null> {
-  host.child.kill(signal);
-  return host.exited;
-}
-
-function azuritePortsIn(output: string): number[] {
-  const match = /blob (\d+), queue (\d+), table (\d+)/.exec(output);
-  if (match === null) throw new Error(`no Azurite ports in the start-up message:\n${output}`);
-  return match.slice(1).map(Number);
-}
-
-const temporaryFolders: string[] = [];
-
-async function temporaryFolder(): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "local-host-"));
-  temporaryFolders.push(folder);
-  return folder;
-}
-
-afterAll(async () => {
-  await Promise.all(temporaryFolders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
+afterEach(killStartedHosts);
+afterAll(removeTemporaryFolders);
 
 const schedule = (name: string) => ({
   name,
