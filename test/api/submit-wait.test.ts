@@ -101,7 +101,6 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
           input_datapath: { DataStoreName: "workspaceblobstore", RelativePath: "in/f.csv" },
         },
         RunSource: "API",
-        ContinueOnStepFailure: false,
         Description: "Submitted through the aml-pipeline-scheduler API",
         Tags: { caller: "logic-app" },
       },
