@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { submissionDependencies } from "../../src/scheduling/firing-wiring.js";
 import { submitQueuedRun } from "../../src/submit/submission-worker.js";
 import {
@@ -11,6 +12,13 @@ import { startApiUnderTest, type ApiUnderTest } from "./api-harness.js";
 export const WORKSPACE_PATH =
   "/pipelines/v1.0/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/ml-rg/providers/" +
   "Microsoft.MachineLearningServices/workspaces/ml-ws";
+
+/** The clock's start in these tests, a published pipeline and a pipeline endpoint of the test workspace. */
+export const T0 = "2026-11-21T10:00:00.000Z";
+export const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+export const ENDPOINT_ID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff";
+/** How PipelineSubmit answers a submission it accepted: the pipeline run's Id. */
+export const SUBMISSION_ACCEPTED: EndpointAnswer = { status: 200, json: { Id: "pr-1" } };
 
 export interface ApiOnLoopbackWorkspace {
   api: ApiUnderTest;
@@ -37,6 +45,22 @@ export async function startApiOnLoopbackWorkspace(
       await api.close();
       await endpoint.close();
     },
+  };
+}
+
+/**
+ * A starter of APIs on fresh loopback workspaces (clock at T0), each closed after the test that opened it; the
+ * endpoint answers every submission with SUBMISSION_ACCEPTED unless told otherwise.
+ */
+export function loopbackWorkspacePerTest(): (answers?: EndpointAnswer[]) => Promise<ApiOnLoopbackWorkspace> {
+  const opened: ApiOnLoopbackWorkspace[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((harness) => harness.close()));
+  });
+  return async (answers = [SUBMISSION_ACCEPTED]) => {
+    const harness = await startApiOnLoopbackWorkspace(T0, answers);
+    opened.push(harness);
+    return harness;
   };
 }
 

@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EndpointAnswer } from "../submit/loopback-endpoint.js";
 import {
   deliverRun,
+  ENDPOINT_ID,
   jsonOf,
-  startApiOnLoopbackWorkspace,
+  loopbackWorkspacePerTest,
+  PIPELINE_ID,
+  SUBMISSION_ACCEPTED as submitted,
   type ApiOnLoopbackWorkspace,
 } from "./loopback-workspace.js";
 
@@ -13,23 +16,10 @@ import {
  * function key (query or `x-functions-key`), and the host and scheme a proxy forwarded when there is one.
  */
 
-const T0 = "2026-11-21T10:00:00.000Z";
-const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ENDPOINT_ID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff";
-const submitted: EndpointAnswer = { status: 200, json: { Id: "pr-1" } };
 const running: EndpointAnswer = { status: 200, json: { Id: "pr-1", Status: { StatusCode: 1 } } };
 const finished: EndpointAnswer = { status: 200, json: { Id: "pr-1", Status: { StatusCode: 3 } } };
 
-let harness: ApiOnLoopbackWorkspace | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(answers: EndpointAnswer[] = [submitted]): Promise<ApiOnLoopbackWorkspace> {
-  harness = await startApiOnLoopbackWorkspace(T0, answers);
-  return harness;
-}
+const start = loopbackWorkspacePerTest();
 
 /** `http://127.0.0.1:<port>`, where the API under test listens. */
 const originOf = (stack: ApiOnLoopbackWorkspace) => new URL(stack.api.url).origin;

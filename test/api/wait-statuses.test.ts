@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EndpointAnswer } from "../submit/loopback-endpoint.js";
 import {
   deliverRun,
   jsonOf,
-  startApiOnLoopbackWorkspace,
-  type ApiOnLoopbackWorkspace,
+  loopbackWorkspacePerTest,
+  PIPELINE_ID,
+  SUBMISSION_ACCEPTED,
+  T0,
 } from "./loopback-workspace.js";
 
 /**
@@ -13,20 +15,11 @@ import {
  * is a 502.
  */
 
-const T0 = "2026-11-21T10:00:00.000Z";
-const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const submitted: EndpointAnswer = { status: 200, json: { Id: "pr-1" } };
-
-let harness: ApiOnLoopbackWorkspace | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = loopbackWorkspacePerTest();
 
 /** Submits once, lets the worker POST it, then answers the first status read with `statusAnswer`. */
 async function waitAnswerFor(statusAnswer: EndpointAnswer): Promise<Response> {
-  harness = await startApiOnLoopbackWorkspace(T0, [submitted, statusAnswer]);
-  const { api } = harness;
+  const { api } = await start([SUBMISSION_ACCEPTED, statusAnswer]);
   const accepted = await api.call("POST", `/pipelines/${PIPELINE_ID}/submit?code=abc`, {
     body: { ExperimentName: "Waits" },
   });
@@ -100,7 +93,6 @@ describe("GET /runs/{id}/wait when the pipeline run ended", () => {
     const finished = await waitAnswerFor(entity({ StatusCode: "Finished" }));
     expect(finished.status).toBe(200);
     expect(await jsonOf(finished)).toMatchObject({ pipelineStatus: "Finished", pipelineStatusDetail: null });
-    await harness?.close();
     const failed = await waitAnswerFor(entity({ StatusCode: 2, StatusDetail: "Step train failed" }));
     expect(failed.status).toBe(424);
     expect(await jsonOf(failed)).toMatchObject({

@@ -1,9 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   deliverRun,
+  ENDPOINT_ID,
   jsonOf,
+  loopbackWorkspacePerTest,
+  PIPELINE_ID,
   postedBodies,
-  startApiOnLoopbackWorkspace,
   type ApiOnLoopbackWorkspace,
 } from "../api/loopback-workspace.js";
 
@@ -13,10 +15,6 @@ import {
  * the pipeline endpoint as is.
  */
 
-const T0 = "2026-11-21T10:00:00.000Z";
-const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ENDPOINT_ID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff";
-
 /** As the docs and the SDK write them, and one the service has never heard of: all go as they came. */
 const ASSIGNMENTS = {
   tabular_ds_param: { SavedDataSetReference: { Id: "5b9a8c2e-0000-4000-8000-000000000001" } },
@@ -24,16 +22,7 @@ const ASSIGNMENTS = {
   future_param: { SomethingNew: { Nested: [1, "two", { three: null }] }, Flag: true },
 };
 
-let harness: ApiOnLoopbackWorkspace | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(): Promise<ApiOnLoopbackWorkspace> {
-  harness = await startApiOnLoopbackWorkspace(T0, [{ status: 200, json: { Id: "pr-1" } }]);
-  return harness;
-}
+const start = loopbackWorkspacePerTest();
 
 const scheduleBody = (extra: Record<string, unknown>) => ({
   name: "datasets",

@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   deliverRun,
   jsonOf,
+  loopbackWorkspacePerTest,
+  PIPELINE_ID,
   postedBodies,
-  startApiOnLoopbackWorkspace,
-  type ApiOnLoopbackWorkspace,
 } from "../api/loopback-workspace.js";
 
 /** CONTRACT 3: parameter values go as the Python SDK's `str()` prints them, whatever JavaScript would print. */
-
-const T0 = "2026-11-21T10:00:00.000Z";
-const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 
 /** JSON text as a caller writes it, and what `str()` of Python's `json.loads` of it prints. */
 const PARAMETERS_JSON =
@@ -30,16 +27,11 @@ const AS_PYTHON_PRINTS = {
   text: "1e-7",
 };
 
-let harness: ApiOnLoopbackWorkspace | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = loopbackWorkspacePerTest();
 
 describe("parameter values on the wire", () => {
   it("are sent as Python's str() prints them, from a schedule and from the submit route", async () => {
-    harness = await startApiOnLoopbackWorkspace(T0, [{ status: 200, json: { Id: "pr-1" } }]);
-    const { api, endpoint } = harness;
+    const { api, endpoint } = await start();
     const created = await api.call("POST", "/schedules", {
       body:
         `{"name": "floats", "target": {"pipelineId": "${PIPELINE_ID}"}, "experimentName": "Floats", ` +

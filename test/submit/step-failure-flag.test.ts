@@ -1,9 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   deliverRun,
+  ENDPOINT_ID,
   jsonOf,
+  loopbackWorkspacePerTest,
+  PIPELINE_ID,
   postedBodies,
-  startApiOnLoopbackWorkspace,
   type ApiOnLoopbackWorkspace,
 } from "../api/loopback-workspace.js";
 
@@ -13,21 +15,7 @@ import {
  * pipeline published with `continue_on_step_failure=True` keeps it unless the caller says otherwise.
  */
 
-const T0 = "2026-11-21T10:00:00.000Z";
-const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ENDPOINT_ID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff";
-const accepted = { status: 200, json: { Id: "pr-1" } };
-
-let harness: ApiOnLoopbackWorkspace | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(): Promise<ApiOnLoopbackWorkspace> {
-  harness = await startApiOnLoopbackWorkspace(T0, [accepted]);
-  return harness;
-}
+const start = loopbackWorkspacePerTest();
 
 /** A schedule that does not fire by itself (1 January), run now once: what its run POSTs. */
 async function runNowBody(
