@@ -148,7 +148,8 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
       method: "PATCH",
       summary:
         "JSON merge patch (RFC 7396) of name, description, target, parameterAssignments, dataPathAssignments, " +
-        "continueOnStepFailure, trigger, policy or status; the merged result is validated as a whole.",
+        "dataSetDefinitionValueAssignments, continueOnStepFailure, trigger, policy or status; null removes a " +
+        "field (status excepted); the merged result is validated as a whole.",
       pathParameters: ID_PARAMETER,
       requestHeaders: IF_MATCH,
       requestBody: {

@@ -20,6 +20,7 @@ import { allowedSubmitUrlFor } from "../submit/endpoint-url.js";
 import { amlSubmitBodySchema, apiSubmitBody } from "../submit/request-body.js";
 import { parseQuery, requiredParam, type ApiResponseDoc, type ApiRoute } from "./api-route.js";
 import { problemResponse } from "./problem.js";
+import { runWaitUrl } from "./public-url.js";
 import { findRun } from "./run-routes.js";
 import { JSON_CONTENT_TYPE, readJsonBody } from "./request-body.js";
 
@@ -50,11 +51,19 @@ export const submitEndpointQuerySchema = z.object({
 /** The run as the wait answers it: the run, and what Azure ML last said about its pipeline run. */
 export const runWaitSchema = runSchema
   .extend({
-    pipelineRunStatus: z
+    pipelineStatus: z
       .enum(PIPELINE_RUN_STATUSES)
       .nullable()
-      .meta({ description: "The pipeline run's status in Azure ML; null until it was read." }),
-    pipelineRunStatusAt: z.iso
+      .meta({ description: "The pipeline run's status in Azure ML as last read; null until it was read." }),
+    pipelineStatusDetail: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "Azure ML's own word when it is not one of the five statuses (e.g. Queued, Paused), else its status " +
+          "detail (e.g. a failed step's message), else null.",
+      }),
+    pipelineStatusAt: z.iso
       .datetime()
       .nullable()
       .meta({ description: "When Azure ML was last asked (at most once per 5 seconds per run)." }),
@@ -67,7 +76,9 @@ const SUBMIT_RESPONSES: Record<number, ApiResponseDoc> = {
     description: "The run, Pending until its submission is done.",
     schema: runSchema,
     headers: {
-      Location: "`/api/runs/{runId}/wait`, to poll until the pipeline run ends.",
+      Location:
+        "`<scheme>://<host>/api/runs/{runId}/wait`, with `?code=<key>` when the request carried a function key: " +
+        "poll it as is until the pipeline run ends.",
       "Retry-After": "Seconds to wait before the first poll.",
     },
   },
@@ -123,10 +134,11 @@ export function submitRoutes(): ApiRoute[] {
         },
         202: {
           description:
-            "Not finished yet: the submission is Pending, or the pipeline run NotStarted or Running.",
+            "Not finished yet: the submission is Pending, or the pipeline run NotStarted or Running (any status " +
+            "Azure ML reports that is not Finished, Failed or Canceled), or Azure ML did not answer this time.",
           schema: runWaitSchema,
           headers: {
-            Location: "This URL, to poll again.",
+            Location: "This URL, absolute and with the caller's function key, to poll again.",
             "Retry-After": "Seconds to wait before polling again.",
           },
         },
@@ -134,17 +146,18 @@ export function submitRoutes(): ApiRoute[] {
         [WAIT_FAILED_STATUS]: {
           description:
             "The submission failed, or the pipeline run Failed or was Canceled; the problem names the reason and " +
-            "carries `runId`, `runStatus`, `pipelineRunId` and `pipelineRunStatus`.",
+            "carries `runId`, `runStatus`, `pipelineRunId` and `pipelineStatus`.",
         },
         502: {
           description:
-            "Azure ML refused to report the pipeline run's status (e.g. 403); asked again after 5 s.",
+            "Azure ML refused to report the pipeline run's status (e.g. 403), or answered something that is not " +
+            "a pipeline run; asked again after 5 s.",
         },
       },
       run: async (request, services) => {
         const run = await findRun(services, request.params.runId);
         const answer = await answerWait(waitDependencies(services), run);
-        return waitResponse(run, answer, waitLocation(run.id, request));
+        return waitResponse(run, answer, runWaitUrl(run.id, request));
       },
     },
   ];
@@ -161,7 +174,7 @@ async function submitOnce(request: HttpRequest, services: Services, rawTarget: R
   return {
     status: 202,
     headers: {
-      Location: waitLocation(created.run.id, request),
+      Location: runWaitUrl(created.run.id, request),
       "Retry-After": String(PENDING_RETRY_AFTER_SECONDS),
     },
     jsonBody: toRunResponse(created.run),
@@ -180,16 +193,6 @@ export function newApiRun(endpointUrl: URL, body: ReturnType<typeof apiSubmitBod
     request: body as unknown as Record<string, unknown>,
     endpointUrl: endpointUrl.toString(),
   });
-}
-
-/**
- * `/api/runs/{id}/wait`, with the caller's `code` (function key) carried over when it came in the query, so
- * that the polls of a Logic App or a Web activity, which only follow the Location, are let in too.
- */
-function waitLocation(runId: string, request: HttpRequest): string {
-  const code = request.query.get("code");
-  const path = `/api/runs/${encodeURIComponent(runId)}/wait`;
-  return code === null ? path : `${path}?${new URLSearchParams({ code }).toString()}`;
 }
 
 export function waitDependencies(services: Services): RunWaitDependencies {
@@ -214,8 +217,9 @@ export function waitDependencies(services: Services): RunWaitDependencies {
 function waitResponse(run: RunRecord, answer: WaitAnswer, location: string): HttpResponseInit {
   const body: RunWait = {
     ...toRunResponse(run),
-    pipelineRunStatus: answer.check?.status ?? null,
-    pipelineRunStatusAt: answer.check?.checkedAt ?? null,
+    pipelineStatus: answer.check?.status ?? null,
+    pipelineStatusDetail: answer.check?.detail ?? null,
+    pipelineStatusAt: answer.check?.checkedAt ?? null,
   };
   const { verdict } = answer;
   switch (verdict.kind) {
@@ -261,7 +265,7 @@ function waitProblem(status: number, detail: string, run: RunWait): HttpResponse
       runId: run.id,
       runStatus: run.status,
       pipelineRunId: run.pipelineRunId,
-      pipelineRunStatus: run.pipelineRunStatus,
+      pipelineStatus: run.pipelineStatus,
     },
   };
 }

@@ -100,7 +100,7 @@ export function runDetails(run: Run | RunWait): string {
     ["Attempts", String(run.attempts)],
     ["Pipeline run", run.pipelineRunId ?? "-"],
   ];
-  if ("pipelineRunStatus" in run) pairs.push(["Pipeline run status", run.pipelineRunStatus ?? "-"]);
+  if ("pipelineStatus" in run) pairs.push(["Pipeline run status", run.pipelineStatus ?? "-"]);
   if (run.error !== null) pairs.push(["Error", run.error]);
   return keyValues(pairs);
 }

@@ -283,7 +283,7 @@ export function buildProgram(io: CliIo): Command {
       const deadline = Date.now() + Number(flags.timeout) * 1000;
       let retryAfter = Number(accepted.headers.get("retry-after") ?? "2");
       let lastState = "";
-      io.stderr(`Submitted run ${accepted.body.id}; waiting for it (poll ${location})`);
+      io.stderr(`Submitted run ${accepted.body.id}; waiting for it (poll ${withoutFunctionKey(location)})`);
       for (;;) {
         if (Date.now() + retryAfter * 1000 > deadline) {
           throw new WaitEndedError(`Gave up waiting for run ${accepted.body.id} after ${flags.timeout} s`);
@@ -300,10 +300,10 @@ export function buildProgram(io: CliIo): Command {
           print(answer.body, () => runDetails(answer.body));
           return;
         }
-        const state = `${answer.body.status}/${answer.body.pipelineRunStatus ?? "-"}`;
+        const state = `${answer.body.status}/${answer.body.pipelineStatus ?? "-"}`;
         if (state !== lastState) {
           io.stderr(
-            `  run ${answer.body.status}, pipeline run ${answer.body.pipelineRunStatus ?? "not started"}`,
+            `  run ${answer.body.status}, pipeline run ${answer.body.pipelineStatus ?? "not started"}`,
           );
           lastState = state;
         }
@@ -340,4 +340,11 @@ function submitTarget(flags: SubmitFlags): SubmitTarget {
     pipelineEndpointId: flags.pipelineEndpointId ?? "",
     ...(flags.pipelineVersion === undefined ? {} : { pipelineVersion: flags.pipelineVersion }),
   };
+}
+
+/** The wait Location carries the caller's function key (`?code=`); a line on the terminal (or a CI log) must not. */
+function withoutFunctionKey(location: string): string {
+  const url = new URL(location, "http://relative.invalid");
+  url.searchParams.delete("code");
+  return location.startsWith("/") ? `${url.pathname}${url.search}` : url.toString();
 }

@@ -18,66 +18,57 @@ export const STATUS_REFRESH_INTERVAL_MS = 5_000;
 export const PENDING_RETRY_AFTER_SECONDS = 2;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
-const STATUS_BY_CODE: Record<string, PipelineRunStatus> = {
-  "0": "NotStarted",
-  "1": "Running",
-  "2": "Failed",
-  "3": "Finished",
-  "4": "Canceled",
-};
-
-/** Names some serializers write instead of the code, and spellings of other AML run APIs, to the five statuses. */
-const STATUS_BY_NAME: Record<string, PipelineRunStatus> = {
-  notstarted: "NotStarted",
-  queued: "NotStarted",
-  preparing: "NotStarted",
-  starting: "NotStarted",
-  running: "Running",
-  finalizing: "Running",
-  cancelrequested: "Running",
-  failed: "Failed",
-  finished: "Finished",
-  completed: "Finished",
-  canceled: "Canceled",
-  cancelled: "Canceled",
-};
-
-/** A StatusCode (0-4, as a number or text) or a status name; undefined for anything else. */
-export function pipelineRunStatusOf(value: unknown): PipelineRunStatus | undefined {
-  if (typeof value === "number" && Number.isInteger(value)) return STATUS_BY_CODE[String(value)];
-  if (typeof value !== "string") return undefined;
-  const text = value.trim();
-  return STATUS_BY_CODE[text] ?? STATUS_BY_NAME[text.toLowerCase()];
+export function isPipelineRunStatus(value: unknown): value is PipelineRunStatus {
+  return (PIPELINE_RUN_STATUSES as readonly unknown[]).includes(value);
 }
+
+/** `_AevaPipelineRunProvider.get_status` (azureml-pipeline-core `_aeva_provider.py`) reads codes "0"-"4" so. */
+const STATUS_BY_CODE: readonly PipelineRunStatus[] = PIPELINE_RUN_STATUSES;
 
 export interface ReportedStatus {
   status: PipelineRunStatus;
-  /** `Status.StatusDetail` or the like, when the service gave one. */
+  /**
+   * The service's own word when it is not one of the five (`Queued`, `Paused`, `NotResponding`, ...), else
+   * `Status.StatusDetail` when the service gave one (a failed step's message, say), else null.
+   */
   detail: string | null;
 }
 
 /**
- * Reads the status out of a PipelineRunEntity: `Status.StatusCode` (the pipelines service), or a top-level
- * `StatusCode` or `Status` string (older answers and other AML run APIs).
+ * The status a PipelineRunEntity reports, as the SDK reads it (CONTRACT 4, the run fields):
+ * - no `Status` (or null) is NotStarted: `get_status` takes `result.status is None` for 'NotStarted';
+ * - `Status.StatusCode` 0-4, as a number or text, and a word naming one of the five statuses are that status;
+ * - `Queued` is NotStarted; any other word (`Unknown`, `NotResponding`, `Paused`, one added later) is Running,
+ *   since the SDK keeps waiting on whatever is not final (azureml-core `azureml/core/run.py` `RUNNING_STATES`
+ *   lists Queued, NotResponding, Paused and Unknown among the running states), and the word is kept as detail.
+ * Undefined when the answer is not a pipeline run at all: not an object, or a Status of an unreadable type.
  */
 export function reportedStatusOf(body: unknown): ReportedStatus | undefined {
   if (!isObject(body)) return undefined;
-  const nested = isObject(body.Status) ? body.Status : undefined;
-  const candidates = [
-    nested?.StatusCode,
-    body.StatusCode,
-    typeof body.Status === "string" ? body.Status : undefined,
-  ];
-  for (const candidate of candidates) {
-    const status = pipelineRunStatusOf(candidate);
-    if (status !== undefined) {
-      const detail = [nested?.StatusDetail, body.StatusDetail].find(
-        (value): value is string => typeof value === "string" && value.trim() !== "",
-      );
-      return { status, detail: detail ?? null };
-    }
+  const status = body.Status;
+  if (status === undefined || status === null) return { status: "NotStarted", detail: null };
+  if (!isObject(status)) return statusOfCode(status, null);
+  const detail =
+    typeof status.StatusDetail === "string" && status.StatusDetail.trim() !== "" ? status.StatusDetail : null;
+  return statusOfCode(status.StatusCode, detail);
+}
+
+function statusOfCode(code: unknown, statusDetail: string | null): ReportedStatus | undefined {
+  if (code === undefined || code === null) return { status: "NotStarted", detail: statusDetail };
+  if (typeof code === "number") {
+    const known = Number.isInteger(code) ? STATUS_BY_CODE[code] : undefined;
+    return known === undefined
+      ? { status: "Running", detail: String(code) }
+      : { status: known, detail: statusDetail };
   }
-  return undefined;
+  if (typeof code !== "string") return undefined;
+  const word = code.trim();
+  if (word === "") return { status: "NotStarted", detail: statusDetail };
+  const known = /^[0-4]$/.test(word)
+    ? STATUS_BY_CODE[Number(word)]
+    : PIPELINE_RUN_STATUSES.find((name) => name.toLowerCase() === word.toLowerCase());
+  if (known !== undefined) return { status: known, detail: statusDetail };
+  return { status: word.toLowerCase() === "queued" ? "NotStarted" : "Running", detail: word };
 }
 
 /**

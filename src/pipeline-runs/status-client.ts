@@ -48,7 +48,7 @@ export async function fetchPipelineRunStatus(request: StatusRequest): Promise<St
     return {
       kind: "final",
       httpStatus: status,
-      message: `The answer of ${url.host} carries no Status.StatusCode`,
+      message: `The answer of ${url.host} is not a pipeline run with a readable Status`,
     };
   }
   const message = redact(`${url.host} answered ${status}: ${summary(text)}`, token);

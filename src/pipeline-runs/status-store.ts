@@ -1,6 +1,6 @@
 import { RestError, type TableClient } from "@azure/data-tables";
 import type { StatusCheck } from "./pipeline-run-status.js";
-import { pipelineRunStatusOf } from "./pipeline-run-status.js";
+import { isPipelineRunStatus } from "./pipeline-run-status.js";
 
 /**
  * The last status check of each run's pipeline run, shared by all instances. Claiming a refresh is a conditional
@@ -94,7 +94,7 @@ function entityToCheck(
   const failureMessage = text("failureMessage");
   return {
     runId: entity.rowKey ?? "",
-    status: pipelineRunStatusOf(entity.status) ?? null,
+    status: isPipelineRunStatus(entity.status) ? entity.status : null,
     detail: text("detail"),
     checkedAt: text("checkedAt") ?? new Date(0).toISOString(),
     failure:

@@ -107,6 +107,10 @@ export async function patchSchedule(
 ): Promise<ScheduleRecord> {
   if (!isJsonObject(patch)) throw ValidationError.single("", "must be a JSON object (a merge patch)");
   checkPatchFields(patch);
+  if (patch.status === null) {
+    // RFC 7396 null removes; status would then take its create default, Active, and enable the schedule.
+    throw ValidationError.single("status", 'cannot be removed: set "Active" or "Disabled"');
+  }
   return updateSchedule(context, id, ifMatch, async (current) => {
     if (
       Object.hasOwn(patch, "experimentName") &&

@@ -95,6 +95,29 @@ export const dataPathAssignmentsSchema = z
     message: `must have at most ${MAX_ASSIGNMENTS} entries`,
   });
 
+/**
+ * A dataset parameter's value, passed to Azure ML as is: the REST `DataSetDefinitionValue`, e.g.
+ * `{ "SavedDataSetReference": { "Id": "<dataset id>" } }` (MicrosoftDocs/azure-docs
+ * `articles/machine-learning/v1/how-to-deploy-pipelines.md`, "Change datasets and datapaths without retraining";
+ * azureml-pipeline-core `_aeva_provider.py` builds `DataSetDefinitionValue(saved_data_set_reference=...)`).
+ */
+const dataSetDefinitionValueSchema = z.record(z.string(), z.unknown(), {
+  error:
+    'must be a DataSetDefinitionValue object, e.g. { "SavedDataSetReference": { "Id": "<dataset id>" } }',
+});
+
+export const dataSetDefinitionValueAssignmentsSchema = z
+  .record(assignmentName, dataSetDefinitionValueSchema)
+  .refine((record) => Object.keys(record).length <= MAX_ASSIGNMENTS, {
+    message: `must have at most ${MAX_ASSIGNMENTS} entries`,
+  })
+  .meta({
+    id: "DataSetDefinitionValueAssignments",
+    description: "Dataset parameter values, sent to Azure ML as is (v1 targets).",
+    example: { tabular_ds_param: { SavedDataSetReference: { Id: "<dataset id>" } } },
+  });
+export type DataSetDefinitionValueAssignments = z.output<typeof dataSetDefinitionValueAssignmentsSchema>;
+
 export const CATCH_UP_MODES = ["latest", "none", "all"] as const;
 export const DEFAULT_MAX_CATCH_UP_RUNS = 10;
 
@@ -122,13 +145,22 @@ export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
 export const scheduleDefinitionSchema = z
   .strictObject({
     name: scheduleNameSchema,
-    description: z.string().max(4096).default(""),
+    // Optional without a default, so that a merge patch's null removes it (RFC 7396), as for every optional field.
+    description: z.string().max(4096).optional(),
     status: z.enum(SCHEDULE_STATUSES).default("Active"),
     target: targetSchema,
     experimentName: experimentNameSchema,
     parameterAssignments: parameterAssignmentsSchema.default({}),
     dataPathAssignments: dataPathAssignmentsSchema.default({}),
-    continueOnStepFailure: z.boolean().default(false),
+    dataSetDefinitionValueAssignments: dataSetDefinitionValueAssignmentsSchema.optional(),
+    continueOnStepFailure: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          "Whether the other steps go on when one fails; sent only when set, so that the pipeline's published " +
+          "setting holds otherwise.",
+      }),
     trigger: triggerSchema,
     policy: policySchema.default({ catchUp: "latest" }),
   })
@@ -142,6 +174,7 @@ export const PATCHABLE_FIELDS = [
   "target",
   "parameterAssignments",
   "dataPathAssignments",
+  "dataSetDefinitionValueAssignments",
   "continueOnStepFailure",
   "trigger",
   "policy",

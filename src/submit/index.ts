@@ -15,11 +15,11 @@ export {
   amlSubmitBodySchema,
   apiSubmitBody,
   pipelineSubmitBody,
-  stringifyParameterValue,
   type AmlSubmitBody,
   type AmlSubmitRequest,
   type ScheduleSubmitInput,
 } from "./request-body.js";
+export { pythonFloatRepr, pythonStr, type PythonScalar } from "./python-str.js";
 export {
   backoffDelayMs,
   BASE_DELAY_MS,

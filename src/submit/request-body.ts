@@ -2,12 +2,20 @@ import { z } from "zod";
 import type { RunReason } from "../runs/run-record.js";
 import {
   dataPathSchema,
+  dataSetDefinitionValueAssignmentsSchema,
   experimentNameSchema,
   parameterAssignmentsSchema,
+  type DataSetDefinitionValueAssignments,
   type ScheduleDefinition,
 } from "../schedules/schema.js";
+import { pythonStr } from "./python-str.js";
 
-/** The JSON body of an AML pipeline submission (CONTRACT 3): the REST `PipelineSubmissionInfo` in PascalCase. */
+/**
+ * The JSON body of an AML pipeline submission (CONTRACT 3): the REST `PipelineSubmissionInfo` in PascalCase. Keys
+ * as in MicrosoftDocs/azure-docs `articles/machine-learning/v1/how-to-deploy-pipelines.md` ("Run a published
+ * pipeline": ExperimentName, ParameterAssignments, DataPathAssignments, DataSetDefinitionValueAssignments,
+ * RunSource, Description, Tags) and the notebook `aml-pipelines-showcasing-datapath-and-pipelineparameter.ipynb`.
+ */
 
 const MAX_ASSIGNMENTS = 100;
 
@@ -17,6 +25,10 @@ const pascalDataPathSchema = z
     RelativePath: dataPathSchema.shape.relativePath,
   })
   .meta({ id: "AmlDataPath" });
+
+const STEP_FAILURE_DESCRIPTION =
+  "Whether the other steps go on when one fails. Either key may be given (both must then agree); the service " +
+  "sends both, and neither when neither is given, so that the pipeline's published setting holds.";
 
 /** The body `POST /pipelines/{id}/submit` and `POST /pipelineEndpoints/{id}/submit` accept (CONTRACT 4). */
 export const amlSubmitBodySchema = z
@@ -29,21 +41,49 @@ export const amlSubmitBodySchema = z
         message: `must have at most ${MAX_ASSIGNMENTS} entries`,
       })
       .optional(),
+    DataSetDefinitionValueAssignments: dataSetDefinitionValueAssignmentsSchema.optional(),
     RunSource: z.string().min(1).max(64).optional().meta({ description: 'Defaults to "API".' }),
-    ContinueOnStepFailure: z.boolean().optional(),
+    ContinueRunOnStepFailure: z.boolean().optional().meta({ description: STEP_FAILURE_DESCRIPTION }),
+    ContinueOnStepFailure: z.boolean().optional().meta({ description: STEP_FAILURE_DESCRIPTION }),
     Description: z.string().max(4096).optional(),
     Tags: z.record(z.string().min(1).max(255), z.string().max(4096)).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (
+      body.ContinueRunOnStepFailure !== undefined &&
+      body.ContinueOnStepFailure !== undefined &&
+      body.ContinueRunOnStepFailure !== body.ContinueOnStepFailure
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ContinueRunOnStepFailure"],
+        message: "must equal ContinueOnStepFailure when both are given (they are one setting)",
+      });
+    }
   })
   .meta({ id: "PipelineSubmission" });
 export type AmlSubmitRequest = z.output<typeof amlSubmitBodySchema>;
 
-/** What is POSTed: every field present, parameter values as strings. */
-export interface AmlSubmitBody {
+/** The step-failure flag under both of its names, or nothing (CONTRACT 3). */
+interface StepFailureFlag {
+  /**
+   * azureml-pipeline-core `azureml/pipeline/core/_aeva_provider.py` submits
+   * `PipelineSubmissionInfo(continue_run_on_step_failure=...)`, whose REST key is `ContinueRunOnStepFailure`
+   * (AML's run entity carries the same name); "if provided, overrides the continue on step failure setting of
+   * the Pipeline".
+   */
+  ContinueRunOnStepFailure?: boolean;
+  /** Data Factory's "Machine Learning Execute Pipeline" activity documents `continueOnStepFailure`. */
+  ContinueOnStepFailure?: boolean;
+}
+
+/** What is POSTed: parameter values as strings; the step-failure flag and dataset values only when given. */
+export interface AmlSubmitBody extends StepFailureFlag {
   ExperimentName: string;
   ParameterAssignments: Record<string, string>;
   DataPathAssignments: Record<string, z.output<typeof pascalDataPathSchema>>;
+  DataSetDefinitionValueAssignments?: DataSetDefinitionValueAssignments;
   RunSource: string;
-  ContinueOnStepFailure: boolean;
   Description: string;
   Tags: Record<string, string>;
 }
@@ -53,7 +93,12 @@ export interface ScheduleSubmitInput {
     id: string;
     definition: Pick<
       ScheduleDefinition,
-      "name" | "experimentName" | "parameterAssignments" | "dataPathAssignments" | "continueOnStepFailure"
+      | "name"
+      | "experimentName"
+      | "parameterAssignments"
+      | "dataPathAssignments"
+      | "dataSetDefinitionValueAssignments"
+      | "continueOnStepFailure"
     >;
   };
   reason: Exclude<RunReason, "api">;
@@ -78,8 +123,9 @@ export function pipelineSubmitBody(input: ScheduleSubmitInput): AmlSubmitBody {
         { DataStoreName: dataPath.dataStoreName, RelativePath: dataPath.relativePath },
       ]),
     ),
+    ...dataSetAssignments(definition.dataSetDefinitionValueAssignments),
     RunSource: "API",
-    ContinueOnStepFailure: definition.continueOnStepFailure,
+    ...stepFailureFlag(definition.continueOnStepFailure),
     Description: tagsScheduledFor
       ? `Scheduled by ${definition.name} for ${scheduledFor.toISOString()}`
       : `Run now of schedule ${definition.name}`,
@@ -97,21 +143,26 @@ export function apiSubmitBody(request: AmlSubmitRequest): AmlSubmitBody {
     ExperimentName: request.ExperimentName,
     ParameterAssignments: stringifyParameters(request.ParameterAssignments ?? {}),
     DataPathAssignments: request.DataPathAssignments ?? {},
+    ...dataSetAssignments(request.DataSetDefinitionValueAssignments),
     RunSource: request.RunSource ?? "API",
-    ContinueOnStepFailure: request.ContinueOnStepFailure ?? false,
+    ...stepFailureFlag(request.ContinueRunOnStepFailure ?? request.ContinueOnStepFailure),
     Description: request.Description ?? "Submitted through the aml-pipeline-scheduler API",
     Tags: request.Tags ?? {},
   };
 }
 
-/** Parameter values as the Python SDK sends them: `str(value)`, so `True`/`False` for booleans. */
-export function stringifyParameterValue(value: string | number | boolean): string {
-  if (typeof value === "boolean") return value ? "True" : "False";
-  return String(value);
+function stepFailureFlag(value: boolean | undefined): StepFailureFlag {
+  return value === undefined ? {} : { ContinueRunOnStepFailure: value, ContinueOnStepFailure: value };
 }
 
+/** Passed through as is (CONTRACT 3), and only when given. */
+function dataSetAssignments(
+  assignments: DataSetDefinitionValueAssignments | undefined,
+): Pick<AmlSubmitBody, "DataSetDefinitionValueAssignments"> {
+  return assignments === undefined ? {} : { DataSetDefinitionValueAssignments: assignments };
+}
+
+/** Parameter values as the Python SDK sends them: `str(value)` (python-str.ts). */
 function stringifyParameters(parameters: Record<string, string | number | boolean>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(parameters).map(([name, value]) => [name, stringifyParameterValue(value)]),
-  );
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, pythonStr(value)]));
 }

@@ -48,7 +48,9 @@ describe("the OpenAPI document validates as OpenAPI 3.1", () => {
       "ExperimentName",
       "ParameterAssignments",
       "DataPathAssignments",
+      "DataSetDefinitionValueAssignments",
       "RunSource",
+      "ContinueRunOnStepFailure",
       "ContinueOnStepFailure",
       "Description",
       "Tags",
@@ -68,7 +70,7 @@ describe("the OpenAPI document validates as OpenAPI 3.1", () => {
     const finished = waitResponses["200"]?.content?.["application/json"]?.schema as {
       properties: Record<string, Json>;
     };
-    expect(finished.properties.pipelineRunStatus).toMatchObject({
+    expect(finished.properties.pipelineStatus).toMatchObject({
       anyOf: [
         { type: "string", enum: ["NotStarted", "Running", "Failed", "Finished", "Canceled"] },
         { type: "null" },

@@ -1,19 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { submissionDependencies } from "../../src/scheduling/firing-wiring.js";
-import { submitQueuedRun } from "../../src/submit/submission-worker.js";
+import type { EndpointAnswer, LoopbackEndpoint } from "../submit/loopback-endpoint.js";
+import type { ApiUnderTest } from "./api-harness.js";
 import {
-  startLoopbackEndpoint,
-  type EndpointAnswer,
-  type LoopbackEndpoint,
-} from "../submit/loopback-endpoint.js";
-import { startApiUnderTest, type ApiUnderTest } from "./api-harness.js";
+  deliverRun,
+  jsonOf as json,
+  startApiOnLoopbackWorkspace,
+  WORKSPACE_PATH,
+  type ApiOnLoopbackWorkspace,
+} from "./loopback-workspace.js";
 
 const PIPELINE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const ENDPOINT_ID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff";
 const T0 = "2026-11-21T10:00:00.000Z";
-const WORKSPACE_PATH =
-  "/pipelines/v1.0/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/ml-rg/providers/" +
-  "Microsoft.MachineLearningServices/workspaces/ml-ws";
 
 const BODY = {
   ExperimentName: "LogicAppRuns",
@@ -32,41 +30,22 @@ const ended = (code: number, detail: string): EndpointAnswer => ({
 });
 const submitted: EndpointAnswer = { status: 200, json: { Id: "pr-1", Status: { StatusCode: 0 } } };
 
-async function json(response: Response): Promise<Record<string, unknown>> {
-  return (await response.json()) as Record<string, unknown>;
-}
-
 describe("submit and wait (Logic Apps / Data Factory)", () => {
-  let api: ApiUnderTest | undefined;
-  let endpoint: LoopbackEndpoint | undefined;
+  let harness: ApiOnLoopbackWorkspace | undefined;
   afterEach(async () => {
-    await api?.close();
-    await endpoint?.close();
-    api = undefined;
-    endpoint = undefined;
+    await harness?.close();
+    harness = undefined;
   });
 
   /** The API with its workspace on a loopback endpoint that answers `answers` in turn (the submit POST first). */
   async function start(
     answers: EndpointAnswer[],
   ): Promise<{ api: ApiUnderTest; endpoint: LoopbackEndpoint }> {
-    endpoint = await startLoopbackEndpoint(answers);
-    api = await startApiUnderTest(
-      T0,
-      { allowLoopbackEndpoints: true },
-      { AML_PIPELINES_BASE_URL: endpoint.url("").origin },
-    );
-    return { api, endpoint };
+    harness = await startApiOnLoopbackWorkspace(T0, answers);
+    return harness;
   }
 
-  /** Does what the queue worker does with the run's message. */
-  async function deliver(harness: ApiUnderTest, runId: string): Promise<void> {
-    await submitQueuedRun(
-      submissionDependencies(harness.services),
-      { runId },
-      { dequeueCount: 1, maxDequeueCount: 5 },
-    );
-  }
+  const deliver = deliverRun;
 
   const statusGets = (target: LoopbackEndpoint) =>
     target.received.filter((request) => request.method === "GET");
@@ -78,7 +57,8 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     const run = await json(accepted);
     const runId = String(run.id);
     expect(runId).toMatch(/^api-\d{13}[0-9a-f]{8}$/);
-    expect(accepted.headers.get("location")).toBe(`/api/runs/${runId}/wait`);
+    const origin = new URL(api.url).origin;
+    expect(accepted.headers.get("location")).toBe(`${origin}/api/runs/${runId}/wait`);
     expect(accepted.headers.get("retry-after")).toBe("2");
     expect(run).toEqual({
       id: runId,
@@ -101,7 +81,6 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
           input_datapath: { DataStoreName: "workspaceblobstore", RelativePath: "in/f.csv" },
         },
         RunSource: "API",
-        ContinueOnStepFailure: false,
         Description: "Submitted through the aml-pipeline-scheduler API",
         Tags: { caller: "logic-app" },
       },
@@ -110,8 +89,8 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     const pending = await api.call("GET", `/runs/${runId}/wait`);
     expect(pending.status).toBe(202);
     expect(pending.headers.get("retry-after")).toBe("2");
-    expect(pending.headers.get("location")).toBe(`/api/runs/${runId}/wait`);
-    expect(await json(pending)).toMatchObject({ status: "Pending", pipelineRunStatus: null });
+    expect(pending.headers.get("location")).toBe(`${origin}/api/runs/${runId}/wait`);
+    expect(await json(pending)).toMatchObject({ status: "Pending", pipelineStatus: null });
     expect(endpoint.received).toHaveLength(0);
 
     await deliver(api, runId);
@@ -126,8 +105,9 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     expect(await json(runningAnswer)).toMatchObject({
       status: "Submitted",
       pipelineRunId: "pr-1",
-      pipelineRunStatus: "Running",
-      pipelineRunStatusAt: T0,
+      pipelineStatus: "Running",
+      pipelineStatusDetail: "Running",
+      pipelineStatusAt: T0,
     });
     expect(statusGets(endpoint).map((request) => request.path)).toEqual([
       `${WORKSPACE_PATH}/PipelineRuns/pr-1`,
@@ -142,8 +122,8 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     expect(await json(finished)).toMatchObject({
       id: runId,
       status: "Submitted",
-      pipelineRunStatus: "Finished",
-      pipelineRunStatusAt: "2026-11-21T10:00:05.000Z",
+      pipelineStatus: "Finished",
+      pipelineStatusAt: "2026-11-21T10:00:05.000Z",
     });
     // A finished run is never asked about again.
     api.setNow("2026-11-21T10:01:00.000Z");
@@ -191,7 +171,7 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
       runId,
       runStatus: "Submitted",
       pipelineRunId: "pr-1",
-      pipelineRunStatus: "Failed",
+      pipelineStatus: "Failed",
     });
   });
 
@@ -207,7 +187,7 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     expect(canceled.status).toBe(424);
     expect(await json(canceled)).toMatchObject({
       detail: `The pipeline run pr-1 of run ${runId} was canceled: Canceled`,
-      pipelineRunStatus: "Canceled",
+      pipelineStatus: "Canceled",
     });
   });
 
@@ -225,7 +205,7 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
       detail: `The submission of run ${runId} failed: Unknown parameter pipeline_arg`,
       runStatus: "Failed",
       pipelineRunId: null,
-      pipelineRunStatus: null,
+      pipelineStatus: null,
     });
   });
 
@@ -256,13 +236,14 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
     );
     expect(accepted.status).toBe(202);
     const runId = String((await json(accepted)).id);
-    expect(accepted.headers.get("location")).toBe(`/api/runs/${runId}/wait?code=k3y`);
+    const origin = new URL(api.url).origin;
+    expect(accepted.headers.get("location")).toBe(`${origin}/api/runs/${runId}/wait?code=k3y`);
     await deliver(api, runId);
     expect(endpoint.received[0]?.path).toBe(
       `${WORKSPACE_PATH}/PipelineRuns/PipelineEndpointSubmit/Id/${ENDPOINT_ID}/2`,
     );
     const waited = await api.call("GET", `/runs/${runId}/wait?code=k3y`);
-    expect(waited.headers.get("location")).toBe(`/api/runs/${runId}/wait?code=k3y`);
+    expect(waited.headers.get("location")).toBe(`${origin}/api/runs/${runId}/wait?code=k3y`);
   });
 
   it("rejects invalid bodies and ids with 400 problem+json naming each field, and creates nothing", async () => {

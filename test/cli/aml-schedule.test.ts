@@ -319,7 +319,7 @@ describe("aml-schedule against a running local host", () => {
     expect(problem).toMatchObject({
       status: 424,
       title: "Failed Dependency",
-      pipelineRunStatus: "Canceled",
+      pipelineStatus: "Canceled",
       runStatus: "Submitted",
     });
     const submission = host.sandbox.submissions.find((candidate) => candidate.target.pipelineVersion === "3");

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  pipelineRunStatusOf,
   pipelineRunStatusUrl,
   planWait,
   reportedStatusOf,
@@ -29,38 +28,46 @@ const check = (overrides: Partial<StatusCheck>): StatusCheck => ({
 });
 
 describe("pipeline run status", () => {
-  it("maps the pipelines service's StatusCode, as number, text or name", () => {
-    expect([0, 1, 2, 3, 4].map(pipelineRunStatusOf)).toEqual([
-      "NotStarted",
+  it.each([
+    ["StatusCode 0-4 as numbers", { Status: { StatusCode: 0 } }, "NotStarted", null],
+    ["", { Status: { StatusCode: 1 } }, "Running", null],
+    ["", { Status: { StatusCode: 2, StatusDetail: "Step train failed" } }, "Failed", "Step train failed"],
+    ["", { Status: { StatusCode: 3, StatusDetail: "  " } }, "Finished", null],
+    ["", { Status: { StatusCode: 4 } }, "Canceled", null],
+    ["StatusCode as text", { Status: { StatusCode: "3" } }, "Finished", null],
+    ["the five names, any case", { Status: { StatusCode: "finished" } }, "Finished", null],
+    ["", { Status: { StatusCode: "Canceled", StatusDetail: "by user" } }, "Canceled", "by user"],
+    ["a Status that is the word itself", { Status: "Failed" }, "Failed", null],
+    ["no Status", { Id: "pr-1" }, "NotStarted", null],
+    ["a null Status", { Id: "pr-1", Status: null }, "NotStarted", null],
+    ["a Status without StatusCode", { Status: { StatusDetail: "Submitted" } }, "NotStarted", "Submitted"],
+    ["an empty StatusCode", { Status: { StatusCode: "" } }, "NotStarted", null],
+    ["Queued", { Status: { StatusCode: "Queued" } }, "NotStarted", "Queued"],
+    ["Unknown", { Status: { StatusCode: "Unknown" } }, "Running", "Unknown"],
+    ["NotResponding", { Status: { StatusCode: "NotResponding" } }, "Running", "NotResponding"],
+    ["Paused", { Status: "Paused" }, "Running", "Paused"],
+    ["a word the service does not know", { Status: { StatusCode: "Hibernating" } }, "Running", "Hibernating"],
+    [
+      "Completed, which is not one of the five",
+      { Status: { StatusCode: "Completed" } },
       "Running",
-      "Failed",
-      "Finished",
-      "Canceled",
-    ]);
-    expect(["3", "Completed", "cancelled", "Queued"].map(pipelineRunStatusOf)).toEqual([
-      "Finished",
-      "Finished",
-      "Canceled",
-      "NotStarted",
-    ]);
-    expect([5, "7", "Weird", null, 1.5].map(pipelineRunStatusOf)).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+      "Completed",
+    ],
+    ["a code the service does not know", { Status: { StatusCode: 7 } }, "Running", "7"],
+    ["a fractional code", { Status: { StatusCode: 1.5 } }, "Running", "1.5"],
+  ])("reads %s: %j is %s (detail %j)", (_case, body, status, detail) => {
+    expect(reportedStatusOf(body)).toEqual({ status, detail });
   });
 
-  it("reads Status.StatusCode, a top-level StatusCode or a Status string", () => {
-    expect(reportedStatusOf({ Id: "x", Status: { StatusCode: 2, StatusDetail: "Step failed" } })).toEqual({
-      status: "Failed",
-      detail: "Step failed",
-    });
-    expect(reportedStatusOf({ StatusCode: "1" })).toEqual({ status: "Running", detail: null });
-    expect(reportedStatusOf({ Status: "Finished" })).toEqual({ status: "Finished", detail: null });
-    expect(reportedStatusOf({ Id: "x" })).toBeUndefined();
-    expect(reportedStatusOf("text")).toBeUndefined();
+  it.each([
+    ["text", "text"],
+    ["an array", [{ Status: { StatusCode: 3 } }]],
+    ["null", null],
+    ["a boolean StatusCode", { Status: { StatusCode: true } }],
+    ["an object StatusCode", { Status: { StatusCode: { value: 3 } } }],
+    ["a list Status", { Status: [3] }],
+  ])("finds no status in %s", (_case, body) => {
+    expect(reportedStatusOf(body)).toBeUndefined();
   });
 
   it("derives the status URL from the submit URL's workspace path", () => {

@@ -3,7 +3,6 @@ import {
   amlSubmitBodySchema,
   apiSubmitBody,
   pipelineSubmitBody,
-  stringifyParameterValue,
   type ScheduleSubmitInput,
 } from "../../src/submit/index.js";
 
@@ -16,24 +15,9 @@ const schedule: ScheduleSubmitInput["schedule"] = {
     dataPathAssignments: {
       input_datapath: { dataStoreName: "workspaceblobstore", relativePath: "data/in.csv" },
     },
-    continueOnStepFailure: false,
   },
 };
 const scheduledFor = new Date("2026-11-22T10:30:00Z");
-
-describe("stringifyParameterValue", () => {
-  it.each([
-    [20, "20"],
-    [1.5, "1.5"],
-    [-3, "-3"],
-    [true, "True"],
-    [false, "False"],
-    ["text", "text"],
-    ["", ""],
-  ] as const)("%j is sent as %j", (value, expected) => {
-    expect(stringifyParameterValue(value)).toBe(expected);
-  });
-});
 
 describe("pipelineSubmitBody", () => {
   it("builds the body of a scheduled run exactly", () => {
@@ -44,7 +28,6 @@ describe("pipelineSubmitBody", () => {
         input_datapath: { DataStoreName: "workspaceblobstore", RelativePath: "data/in.csv" },
       },
       RunSource: "API",
-      ContinueOnStepFailure: false,
       Description: "Scheduled by nightly-retrain for 2026-11-22T10:30:00.000Z",
       Tags: {
         scheduleId: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6",
@@ -61,6 +44,7 @@ describe("pipelineSubmitBody", () => {
       scheduledFor,
     });
     expect(body.Tags.scheduledFor).toBe("2026-11-22T10:30:00.000Z");
+    expect(body.ContinueRunOnStepFailure).toBe(true);
     expect(body.ContinueOnStepFailure).toBe(true);
   });
 
@@ -111,7 +95,6 @@ describe("amlSubmitBodySchema and apiSubmitBody", () => {
       ParameterAssignments: { n: "3", b: "True" },
       DataPathAssignments: {},
       RunSource: "API",
-      ContinueOnStepFailure: false,
       Description: "Submitted through the aml-pipeline-scheduler API",
       Tags: {},
     });
@@ -129,6 +112,7 @@ describe("amlSubmitBodySchema and apiSubmitBody", () => {
     expect(apiSubmitBody(request)).toMatchObject({
       DataPathAssignments: { in: { DataStoreName: "ds", RelativePath: "a/b.csv" } },
       RunSource: "ADF",
+      ContinueRunOnStepFailure: true,
       ContinueOnStepFailure: true,
       Description: "from Data Factory",
       Tags: { team: "ml" },
