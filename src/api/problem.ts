@@ -17,6 +17,8 @@ export class RequestError extends Error {
   constructor(
     readonly status: 400 | 413 | 415,
     message: string,
+    /** Headers of the answer, e.g. the Accept-Encoding of a 415. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -45,7 +47,9 @@ export function problemResponse(
 /** The problem for a typed error; anything else is a 500 that is logged and never shows its internals. */
 export function problemForError(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof ValidationError) return problemResponse(400, error.message, error.issues);
-  if (error instanceof RequestError) return problemResponse(error.status, error.message);
+  if (error instanceof RequestError) {
+    return problemResponse(error.status, error.message, undefined, error.headers);
+  }
   if (error instanceof NotFoundError) return problemResponse(404, error.message);
   if (error instanceof ConflictError) return problemResponse(409, error.message);
   if (error instanceof PreconditionFailedError) return problemResponse(412, error.message);
