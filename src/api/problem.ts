@@ -51,7 +51,15 @@ export function problemForError(error: unknown, context: InvocationContext): Htt
     return problemResponse(error.status, error.message, undefined, error.headers);
   }
   if (error instanceof NotFoundError) return problemResponse(404, error.message);
-  if (error instanceof ConflictError) return problemResponse(409, error.message);
+  if (error instanceof ConflictError) {
+    const retryAfter = error.retryAfterSeconds;
+    return problemResponse(
+      409,
+      error.message,
+      undefined,
+      retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) },
+    );
+  }
   if (error instanceof PreconditionFailedError) return problemResponse(412, error.message);
   context.error(`Unexpected error in ${context.functionName}:`, error);
   return problemResponse(
