@@ -7,9 +7,16 @@ import {
   ValidationError,
   type FieldIssue,
 } from "../errors.js";
+import { isStorageUnreachable } from "../state/storage-outage.js";
 import type { Problem } from "./api-schemas.js";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/**
+ * The Retry-After of a 503 for a storage outage (RFC 9110 10.2.3): long enough not to hammer storage while it
+ * recovers, short beside the scheduling timer's minute. Logic Apps' and Data Factory's retry policies retry 503s.
+ */
+export const STORAGE_RETRY_AFTER_SECONDS = 10;
 
 /** An error of the HTTP exchange itself (size, media type, JSON syntax), before any use case runs. */
 export class RequestError extends Error {
@@ -61,6 +68,16 @@ export function problemForError(error: unknown, context: InvocationContext): Htt
     );
   }
   if (error instanceof PreconditionFailedError) return problemResponse(412, error.message);
+  if (isStorageUnreachable(error)) {
+    // An outage, not a fault of the service: logged, and answered so that clients retry rather than give up.
+    context.warn(`Storage is unreachable in ${context.functionName}:`, error);
+    return problemResponse(
+      503,
+      `The service's storage is unreachable; retry after ${STORAGE_RETRY_AFTER_SECONDS} s.`,
+      undefined,
+      { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+    );
+  }
   context.error(`Unexpected error in ${context.functionName}:`, error);
   return problemResponse(
     500,
