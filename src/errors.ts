@@ -27,6 +27,13 @@ export class NotFoundError extends Error {
 /** A write that conflicts with the current state (a taken name, deleting an Active schedule). */
 export class ConflictError extends Error {
   override name = "ConflictError";
+  constructor(
+    message: string,
+    /** When the conflict ends by itself: the seconds after which the same request may succeed. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** An If-Match that does not match the stored ETag. */

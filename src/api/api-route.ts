@@ -2,6 +2,7 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import type { z } from "zod";
 import type { HttpTriggerSpec } from "../host/trigger-list.js";
 import type { GetServices, Services } from "../host/services.js";
+import { ValidationError } from "../errors.js";
 import { parseInput } from "../schedules/parse-input.js";
 import { problemForError } from "./problem.js";
 
@@ -60,9 +61,16 @@ export function parseQuery<T extends z.ZodObject>(request: HttpRequest, schema: 
   return parseInput(schema, Object.fromEntries(request.query.entries()));
 }
 
-/** The If-Match request header (CONTRACT 4), or undefined when absent. */
+/**
+ * The If-Match request header (CONTRACT 4), or undefined when absent. An empty one is a 400: it is no entity tag
+ * (RFC 9110 13.1.1), and reading it as absent would drop the condition the caller meant to set.
+ */
 export function ifMatchOf(request: HttpRequest): string | undefined {
-  return request.headers.get("if-match") ?? undefined;
+  const value = request.headers.get("if-match");
+  if (value !== null && value.trim() === "") {
+    throw ValidationError.single("If-Match", 'is empty; give the schedule\'s ETag, or "*" for any');
+  }
+  return value ?? undefined;
 }
 
 export function requiredParam(request: HttpRequest, name: string): string {

@@ -10,9 +10,22 @@ const isoInstantInput = z.iso
 
 const TRIGGER_TYPES = ["recurrence", "cron", "datastore"] as const;
 
+/**
+ * A query integer is plain decimal digits (CONTRACT 4): not `0x10`, `1e3` or ` 100`, which Number() would take.
+ * The schema it wraps gives the range and the default, and the OpenAPI parameter's type.
+ */
+function queryInteger<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, context) => {
+    if (typeof value !== "string") return value;
+    if (/^[0-9]+$/.test(value)) return Number(value);
+    context.addIssue({ code: "custom", message: "must be a whole number in decimal digits", input: value });
+    return z.NEVER;
+  }, schema);
+}
+
 /** Paging of every list (CONTRACT 4: `top` 1-1000, default 100). Unknown query parameters are ignored: Azure adds `code`. */
 export const pagingQuerySchema = z.object({
-  top: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: "Page size." }),
+  top: queryInteger(z.number().int().min(1).max(1000).default(100)).meta({ description: "Page size." }),
   continuationToken: z
     .string()
     .min(1)
@@ -32,7 +45,7 @@ export type ListSchedulesQuery = z.output<typeof listSchedulesQuerySchema>;
 
 /** GET /schedules/{id}/next. */
 export const nextFireTimesQuerySchema = z.object({
-  count: z.coerce.number().int().min(1).max(100).default(10),
+  count: queryInteger(z.number().int().min(1).max(100).default(10)),
   after: isoInstantInput
     .optional()
     .meta({ description: "List instants strictly after this one; default now." }),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isJsonObject, jsonEqual, type JsonObject } from "../schedules/merge-patch.js";
 import type { ApiResponseDoc, ApiRoute } from "./api-route.js";
 import { problemSchema } from "./api-schemas.js";
-import { PROBLEM_CONTENT_TYPE } from "./problem.js";
+import { PROBLEM_CONTENT_TYPE, STORAGE_RETRY_AFTER_SECONDS } from "./problem.js";
 
 type SchemaUse = "input" | "output";
 
@@ -55,8 +55,15 @@ function requestBodyOf(
   };
 }
 
+/** What any operation answers while the service's storage is unreachable (problem.ts). */
+const STORAGE_UNREACHABLE: ApiResponseDoc = {
+  description: "The service's storage is unreachable; retry later.",
+  headers: { "Retry-After": `Seconds to wait before retrying (${STORAGE_RETRY_AFTER_SECONDS}).` },
+};
+
 function responsesOf(route: ApiRoute, components: ComponentCollector): JsonObject {
   const documented: Record<number, ApiResponseDoc> = {
+    503: STORAGE_UNREACHABLE,
     ...route.responses,
     500: { description: "An unexpected error; the log of the invocation has the details." },
   };

@@ -40,10 +40,11 @@ function renameSnakeCaseAliases(input: unknown): unknown {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
   const renamed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    const canonical = SNAKE_CASE_ALIASES[key];
+    // Own keys only: `constructor` or `toString` must stay unknown fields, not look up Object.prototype.
+    const canonical = Object.hasOwn(SNAKE_CASE_ALIASES, key) ? SNAKE_CASE_ALIASES[key] : undefined;
     // When both spellings are given, keep the alias as is so that it is reported as an unknown field.
-    if (canonical !== undefined && !(canonical in input)) renamed[canonical] = value;
-    else renamed[key] = value;
+    const name = canonical !== undefined && !Object.hasOwn(input, canonical) ? canonical : key;
+    Object.defineProperty(renamed, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return renamed;
 }

@@ -7,6 +7,11 @@ import {
   type TransactionAction,
 } from "@azure/data-tables";
 import { PreconditionFailedError } from "../errors.js";
+import {
+  apiContinuationToken,
+  invalidContinuationToken,
+  sdkContinuationToken,
+} from "../state/continuation-token.js";
 import { locateRun, runPartitionKey } from "./run-ids.js";
 import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
 import {
@@ -106,6 +111,7 @@ export class TableRunStore implements RunStore, TickStore {
 
   async listForSchedule(scheduleId: string, top: number, continuationToken?: string): Promise<RunPage> {
     const partitionKey = runPartitionKey(scheduleId);
+    const sdkToken = continuationToken === undefined ? undefined : sdkContinuationToken(continuationToken);
     const pages = this.table
       .listEntities<Record<string, unknown>>({
         queryOptions: {
@@ -114,15 +120,18 @@ export class TableRunStore implements RunStore, TickStore {
       })
       .byPage({
         maxPageSize: top,
-        ...(continuationToken ? { continuationToken: decodeToken(continuationToken) } : {}),
+        ...(sdkToken === undefined ? {} : { continuationToken: sdkToken }),
       });
-    for await (const page of pages) {
-      const items = page.map(entityToRun);
-      return page.continuationToken
-        ? { items, continuationToken: encodeToken(page.continuationToken) }
-        : { items };
-    }
-    return { items: [] };
+    const page = await pages.next().catch((error: unknown) => {
+      throw sdkToken !== undefined && error instanceof RestError && error.statusCode === 400
+        ? invalidContinuationToken()
+        : error;
+    });
+    if (page.done === true) return { items: [] };
+    const items = page.value.map(entityToRun);
+    return page.value.continuationToken
+      ? { items, continuationToken: apiContinuationToken(page.value.continuationToken) }
+      : { items };
   }
 
   async latestForSchedule(scheduleId: string): Promise<RunRecord | undefined> {
@@ -252,12 +261,4 @@ function isConflict(error: unknown): boolean {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof RestError && error.statusCode === 404;
-}
-
-function encodeToken(token: string): string {
-  return Buffer.from(token, "utf8").toString("base64url");
-}
-
-function decodeToken(token: string): string {
-  return Buffer.from(token, "base64url").toString("utf8");
 }

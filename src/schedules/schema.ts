@@ -6,11 +6,19 @@ import { lastRunSchema } from "../runs/run-record.js";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/**
+ * `.` and `..` are dot segments, which URL normalisation removes (RFC 3986 5.2.4), so a name made of them could
+ * never be addressed in a path; names made only of dots are refused altogether (CONTRACT 4).
+ */
+const ONLY_DOTS = /^\.+$/;
+const ONLY_DOTS_MESSAGE = "must not be made only of dots, which cannot be addressed in a URL path";
+
 export const scheduleNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,255}$/, {
     message: "must be 1-255 characters of letters, digits, '-', '_' or '.'",
   })
+  .refine((name) => !ONLY_DOTS.test(name), { message: ONLY_DOTS_MESSAGE })
   .meta({ example: "nightly-retrain" });
 
 export const experimentNameSchema = z
@@ -18,9 +26,11 @@ export const experimentNameSchema = z
   .regex(/^[A-Za-z0-9_-]{1,255}$/, { message: "must be 1-255 characters of letters, digits, '-' or '_'" })
   .meta({ example: "MyExperiment" });
 
+/** A path segment of the PipelineEndpointSubmit/Id URL (src/submit/endpoint-url.ts). */
 const pipelineVersion = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 letters, digits, '.', '_' or '-'" })
+  .refine((version) => !ONLY_DOTS.test(version), { message: ONLY_DOTS_MESSAGE })
   .meta({ example: "2" });
 
 const TARGET_KINDS = ["pipelineId", "pipelineEndpointId", "pipelineEndpointName", "endpointUrl"] as const;

@@ -4,6 +4,11 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { SettingsError, type Settings } from "../settings/settings.js";
+import {
+  QUEUE_AND_BLOB_RETRY_OPTIONS,
+  TABLE_RETRY_OPTIONS,
+  tableTryTimeoutPolicy,
+} from "./storage-outage.js";
 
 /** The clients of the storage account that holds the service's state (`AzureWebJobsStorage`, CONTRACT 6). */
 export interface StorageAccess {
@@ -72,8 +77,12 @@ export function storageAccessFromIdentity(
   credential: TokenCredential,
 ): StorageAccess {
   const tableOptions = tableClientOptions(uris.table);
-  const blobService = new BlobServiceClient(uris.blob, credential);
-  const queueService = new QueueServiceClient(uris.queue, credential);
+  const blobService = new BlobServiceClient(uris.blob, credential, {
+    retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
+  });
+  const queueService = new QueueServiceClient(uris.queue, credential, {
+    retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
+  });
   return {
     tableClient: (tableName) => new TableClient(uris.table, tableName, credential, tableOptions),
     tableService: () => new TableServiceClient(uris.table, credential, tableOptions),
@@ -84,8 +93,12 @@ export function storageAccessFromIdentity(
 
 export function storageAccessFromConnectionString(connectionString: string): StorageAccess {
   const tableOptions = tableClientOptions(TableServiceClient.fromConnectionString(connectionString).url);
-  const blobService = BlobServiceClient.fromConnectionString(connectionString);
-  const queueService = QueueServiceClient.fromConnectionString(connectionString);
+  const blobService = BlobServiceClient.fromConnectionString(connectionString, {
+    retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
+  });
+  const queueService = QueueServiceClient.fromConnectionString(connectionString, {
+    retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
+  });
   return {
     tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, tableOptions),
     tableService: () => TableServiceClient.fromConnectionString(connectionString, tableOptions),
@@ -94,9 +107,13 @@ export function storageAccessFromConnectionString(connectionString: string): Sto
   };
 }
 
-/** The tables SDK refuses plain http unless told; Azurite on loopback speaks only http. */
+/** The tables SDK refuses plain http unless told; Azurite on loopback speaks only http. Outages: storage-outage.ts. */
 function tableClientOptions(tableServiceUrl: string): TableServiceClientOptions {
-  return isLoopbackHttp(tableServiceUrl) ? { allowInsecureConnection: true } : {};
+  return {
+    retryOptions: TABLE_RETRY_OPTIONS,
+    additionalPolicies: [tableTryTimeoutPolicy()],
+    ...(isLoopbackHttp(tableServiceUrl) ? { allowInsecureConnection: true } : {}),
+  };
 }
 
 export function isLoopbackHttp(url: string): boolean {

@@ -11,6 +11,8 @@ export interface ApiUnderTest {
   /** Base URL, ending in /api. */
   url: string;
   services: Services;
+  /** Put before every table and queue name of this API's storage (see createServices). */
+  storagePrefix: string;
   setNow(iso: string): void;
   /** What the handlers logged, level first. */
   logs: unknown[][];
@@ -38,6 +40,7 @@ export async function startApiUnderTest(
   const connectionString = testStorageConnectionString();
   let now = new Date(startAt);
   const { allowLoopbackEndpoints, ...apiOptions } = options;
+  const storagePrefix = uniqueStoragePrefix();
   const services = await createServices(
     loadSettings({
       AzureWebJobsStorage: connectionString,
@@ -46,7 +49,7 @@ export async function startApiUnderTest(
       ...settings,
     }),
     {
-      storagePrefix: uniqueStoragePrefix(),
+      storagePrefix,
       clock: () => now,
       allowLoopbackEndpoints: allowLoopbackEndpoints ?? false,
       log: () => undefined,
@@ -64,6 +67,7 @@ export async function startApiUnderTest(
   return {
     url: server.url,
     services,
+    storagePrefix,
     logs,
     setNow: (iso) => {
       now = new Date(iso);

@@ -66,7 +66,7 @@ describe("the OpenAPI document validates as OpenAPI 3.1", () => {
     ]);
     const wait = paths["/runs/{runId}/wait"]?.get as Json;
     const waitResponses = wait.responses as Record<string, { content?: Record<string, { schema: Json }> }>;
-    expect(Object.keys(waitResponses).sort()).toEqual(["200", "202", "404", "424", "500", "502"]);
+    expect(Object.keys(waitResponses).sort()).toEqual(["200", "202", "404", "424", "500", "502", "503"]);
     const finished = waitResponses["200"]?.content?.["application/json"]?.schema as {
       properties: Record<string, Json>;
     };

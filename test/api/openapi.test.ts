@@ -94,6 +94,13 @@ describe("GET /openapi.json", () => {
       required: false,
       schema: { default: 100, description: "Page size.", type: "integer", minimum: 1, maximum: 1000 },
     });
+    expect((paths["/schedules"]!.get!.responses as Record<string, Json>)["503"]).toEqual({
+      description: "The service's storage is unreachable; retry later.",
+      headers: {
+        "Retry-After": { description: "Seconds to wait before retrying (10).", schema: { type: "string" } },
+      },
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    });
     const patch = paths["/schedules/{id}"]!.patch!.requestBody as { content: Json };
     expect(Object.keys(patch.content)).toEqual(["application/merge-patch+json", "application/json"]);
   });
