@@ -27,6 +27,8 @@ describe("loadSettings", () => {
       AML_TOKEN_SCOPE: "https://management.azure.com/.default",
       AML_TOKEN_HOSTS: ["*.api.azureml.ms"],
       ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms"],
+      ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
+      DATASTORE_CONNECTION_SETTINGS: [],
       SCHEDULER_TICK: "0 * * * * *",
     });
   });
@@ -45,7 +47,7 @@ describe("loadSettings", () => {
       AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
       AML_TOKEN_SCOPE: "https://ml.azure.com/.default",
       AML_TOKEN_HOSTS: "*.api.azureml.ms, Pipelines.Example.Test",
-      ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms,127.0.0.1",
+      ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms,127.0.0.1,pipelines.example.test",
       SCHEDULER_TICK: "*/10 * * * * *",
     });
     expect(settings).toMatchObject({
@@ -53,7 +55,7 @@ describe("loadSettings", () => {
       AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
       AML_TOKEN_SCOPE: "https://ml.azure.com/.default",
       AML_TOKEN_HOSTS: ["*.api.azureml.ms", "pipelines.example.test"],
-      ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms", "127.0.0.1"],
+      ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms", "127.0.0.1", "pipelines.example.test"],
       SCHEDULER_TICK: "*/10 * * * * *",
     });
   });
@@ -80,7 +82,7 @@ describe("loadSettings", () => {
       AzureWebJobsStorage: STORAGE,
       ...WORKSPACE,
       AML_REGION: undefined,
-      AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
+      AML_PIPELINES_BASE_URL: "https://pipelines.api.azureml.ms/proxy",
     });
     expect(withBaseUrl.AML_REGION).toBeUndefined();
   });
