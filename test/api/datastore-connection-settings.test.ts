@@ -1,13 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { datastoreRoutes, isDatastoreRegistered } from "../../src/api/datastore-routes.js";
-import { apiTriggers } from "../../src/api/routes.js";
 import { LOCAL_DATASTORE_NAME } from "../../src/datastore/local-datastore.js";
-import { createServices } from "../../src/host/create-services.js";
-import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
-import { loadSettings } from "../../src/settings/settings.js";
 import { noTokenCredential } from "../support/firing-stack.js";
-import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
+import { startDatastoreApi, type DatastoreApi } from "../support/datastore-api.js";
+import { testStorageConnectionString } from "../support/storage.js";
 
 /**
  * Issue 11, hole 2: `connectionStringSetting` may name only the app settings DATASTORE_CONNECTION_SETTINGS lists,
@@ -20,38 +16,23 @@ const UNLISTED_BUT_SET = "DATASTORE_ACCESS_TEST_UNLISTED";
 process.env[LISTED] = testStorageConnectionString();
 process.env[UNLISTED_BUT_SET] = testStorageConnectionString();
 
-let server: LocalHttpServer | undefined;
+let api: DatastoreApi | undefined;
 
 afterEach(async () => {
-  await server?.close();
-  server = undefined;
+  await api?.close();
+  api = undefined;
 });
 
 async function startApi(
   settings: Record<string, string>,
   options: { allowLocalDatastore?: boolean } = {},
-): Promise<(method: string, route: string, body?: unknown) => Promise<Response>> {
-  const services = await createServices(
-    loadSettings({ AzureWebJobsStorage: testStorageConnectionString(), ...settings }),
-    { storagePrefix: uniqueStoragePrefix(), credential: noTokenCredential, log: () => undefined, ...options },
-  );
-  server = await startLocalHttpServer({
-    port: 0,
-    host: "127.0.0.1",
-    routePrefix: "api",
-    triggers: apiTriggers(() => Promise.resolve(services), {
-      extraRoutes: datastoreRoutes(),
-      isDatastoreRegistered,
-    }),
+): Promise<DatastoreApi["call"]> {
+  api = await startDatastoreApi(settings, {
+    credential: noTokenCredential,
+    log: () => undefined,
+    ...options,
   });
-  const url = server.url;
-  return (method, route, body) =>
-    fetch(`${url}${route}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
-    });
+  return api.call;
 }
 
 describe("connectionStringSetting (CONTRACT 4, datastore row)", () => {

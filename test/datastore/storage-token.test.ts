@@ -2,15 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { datastoreRoutes, isDatastoreRegistered } from "../../src/api/datastore-routes.js";
-import { apiTriggers } from "../../src/api/routes.js";
 import { checkFolder } from "../../src/datastore/folder-check.js";
 import { folderCheckDependencies } from "../../src/datastore/folder-check-wiring.js";
-import { createServices } from "../../src/host/create-services.js";
-import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
 import type { Services } from "../../src/host/services.js";
-import { loadSettings } from "../../src/settings/settings.js";
-import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
+import { startDatastoreApi, type DatastoreApi } from "../support/datastore-api.js";
+import { testStorageConnectionString } from "../support/storage.js";
 import { acceptingAnyCertificate, startTlsRecorder, type TlsRecorder } from "../support/tls-recorder.js";
 
 /**
@@ -35,43 +31,28 @@ function recordingCredential(): TokenCredential & { scopes: string[] } {
 
 let recorder: TlsRecorder;
 let credential: ReturnType<typeof recordingCredential>;
+let api: DatastoreApi;
 let services: Services;
-let server: LocalHttpServer;
 let logs: string[];
 
 beforeEach(async () => {
   recorder = await startTlsRecorder();
   credential = recordingCredential();
   logs = [];
-  services = await createServices(loadSettings({ AzureWebJobsStorage: testStorageConnectionString() }), {
-    storagePrefix: uniqueStoragePrefix(),
-    credential,
-    allowLoopbackEndpoints: true,
-    log: (line) => logs.push(line),
-  });
-  server = await startLocalHttpServer({
-    port: 0,
-    host: "127.0.0.1",
-    routePrefix: "api",
-    triggers: apiTriggers(() => Promise.resolve(services), {
-      extraRoutes: datastoreRoutes(),
-      isDatastoreRegistered,
-    }),
-  });
+  api = await startDatastoreApi(
+    {},
+    { credential, allowLoopbackEndpoints: true, log: (line) => logs.push(line) },
+  );
+  services = api.services;
 });
 
 afterEach(async () => {
-  await server.close();
+  await api.close();
   await recorder.close();
 });
 
 function call(method: string, route: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}${route}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
-  });
+  return api.call(method, route, body);
 }
 
 /** A change-based schedule on `datastoreName`, created through the API. */

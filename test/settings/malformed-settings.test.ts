@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadSettings, SettingsError } from "../../src/settings/settings.js";
+import { loadSettings } from "../../src/settings/settings.js";
+import { settingsError } from "./settings-error.js";
 import { hostPatternProblem, tokenScopeProblem, urlProblem } from "../../src/settings/setting-rules.js";
 
 /** Issue 11, hole 7: a malformed setting stops the service at start with a message that names it (CONTRACT 6). */
@@ -10,16 +11,6 @@ const WORKSPACE = {
   AML_RESOURCE_GROUP: "rg-ml",
   AML_WORKSPACE_NAME: "ws-ml",
 };
-
-function settingsError(env: Record<string, string | undefined>): string {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return (error as Error).message;
-  }
-  throw new Error("loadSettings accepted the settings");
-}
 
 describe("URL settings, checked by parts", () => {
   const base = (url: string) => ({ AzureWebJobsStorage: STORAGE, ...WORKSPACE, AML_PIPELINES_BASE_URL: url });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadSettings, SettingsError } from "../../src/settings/settings.js";
+import { loadSettings } from "../../src/settings/settings.js";
+import { settingsError } from "./settings-error.js";
 
 const STORAGE = "UseDevelopmentStorage=true";
 const WORKSPACE = {
@@ -8,16 +9,6 @@ const WORKSPACE = {
   AML_WORKSPACE_NAME: "ws-ml",
   AML_REGION: "westeurope",
 };
-
-function settingsError(env: Record<string, string | undefined>): string {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return (error as Error).message;
-  }
-  throw new Error("loadSettings accepted the settings");
-}
 
 describe("loadSettings", () => {
   it("fills the defaults of CONTRACT 3 and 6", () => {
