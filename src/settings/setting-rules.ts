@@ -21,8 +21,9 @@ export interface UrlRule {
   /** Whether a path is kept (a base URL behind a proxy, Azurite's `/devstoreaccount1`); else only `/`. */
   allowPath: boolean;
   /**
-   * Plain `http` for loopback hosts (the local sandbox, Azurite). False for URLs reached with a token: a
-   * token never goes to loopback, nor over plain http (CONTRACT 6).
+   * Plain `http` for loopback hosts (the local sandbox, Azurite), which never get a token: the caller sends
+   * none there. False where the URL is always reached with a token (identity-based storage), as a token never
+   * goes to loopback nor over plain http (CONTRACT 6).
    */
   allowLoopbackHttp: boolean;
 }
