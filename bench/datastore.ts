@@ -89,7 +89,11 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
     { connectionStringSetting: "BENCH_STORAGE", containerName: "benchdata" },
     new Date(),
   );
-  const connection = { credential: { getToken: () => Promise.resolve(null) }, appSetting };
+  const connection = {
+    credential: { getToken: () => Promise.resolve(null) },
+    appSetting,
+    policy: { allowedHosts: ["*.blob.core.windows.net"], connectionSettings: ["BENCH_STORAGE"] },
+  };
   const definition = scheduleDefinitionSchema.parse({
     name: "bench-watch",
     experimentName: "Bench",

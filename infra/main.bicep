@@ -38,6 +38,12 @@ param amlTokenHosts string = '*.api.azureml.ms'
 @description('ALLOWED_ENDPOINT_HOSTS: comma-separated host patterns that endpointUrl targets may use.')
 param allowedEndpointHosts string = '*.api.azureml.ms'
 
+@description('ALLOWED_DATASTORE_HOSTS: comma-separated host patterns a datastore accountUrl may name; the app\'s storage token goes to these hosts only. Sovereign clouds and private endpoints add theirs (docs/settings.md).')
+param allowedDatastoreHosts string = '*.blob.core.windows.net'
+
+@description('DATASTORE_CONNECTION_SETTINGS: comma-separated names of the app settings datastores may read a connection string from (set those settings yourself, e.g. as Key Vault references); empty for none.')
+param datastoreConnectionSettings string = ''
+
 @description('SCHEDULER_TICK: six-field NCRONTAB (seconds first, UTC) of the scheduling timer.')
 param schedulerTick string = '0 * * * * *'
 
@@ -167,6 +173,8 @@ module functionApp 'modules/function-app.bicep' = {
     amlTokenScope: amlTokenScope
     amlTokenHosts: amlTokenHosts
     allowedEndpointHosts: allowedEndpointHosts
+    allowedDatastoreHosts: allowedDatastoreHosts
+    datastoreConnectionSettings: datastoreConnectionSettings
     schedulerTick: schedulerTick
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId

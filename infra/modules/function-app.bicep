@@ -62,6 +62,12 @@ param amlTokenHosts string
 @description('ALLOWED_ENDPOINT_HOSTS: comma-separated host patterns that endpointUrl targets may use.')
 param allowedEndpointHosts string
 
+@description('ALLOWED_DATASTORE_HOSTS: comma-separated host patterns a datastore accountUrl may name.')
+param allowedDatastoreHosts string
+
+@description('DATASTORE_CONNECTION_SETTINGS: comma-separated names of the app settings datastores may read a connection string from.')
+param datastoreConnectionSettings string
+
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
@@ -156,6 +162,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AML_TOKEN_SCOPE', value: amlTokenScope }
         { name: 'AML_TOKEN_HOSTS', value: amlTokenHosts }
         { name: 'ALLOWED_ENDPOINT_HOSTS', value: allowedEndpointHosts }
+        // The storage token of accountUrl datastores goes to these hosts only (CONTRACT 4, 6).
+        { name: 'ALLOWED_DATASTORE_HOSTS', value: allowedDatastoreHosts }
+        // Empty: no datastore reads a connection string.
+        { name: 'DATASTORE_CONNECTION_SETTINGS', value: datastoreConnectionSettings }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
       ]

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { Services } from "../host/services.js";
+import { datastoreAccessProblem } from "../datastore/datastore-access.js";
 import {
   datastoreDefinitionSchema,
   datastoreListSchema,
@@ -25,8 +26,9 @@ export function datastoreRoutes(): ApiRoute[] {
       method: "PUT",
       summary:
         "Register a datastore, or replace its registration. Give `accountUrl` (reached with the service's identity, " +
-        "which needs Storage Blob Data Reader) or `connectionStringSetting` (the name of an app setting holding a " +
-        "connection string, which must be set); never a secret itself.",
+        "which needs Storage Blob Data Reader; its host must match ALLOWED_DATASTORE_HOSTS) or " +
+        "`connectionStringSetting` (the name of an app setting holding a connection string, one of those " +
+        "DATASTORE_CONNECTION_SETTINGS lists); never a secret itself.",
       pathParameters: NAME_PARAMETER,
       requestBody: { schema: datastoreDefinitionSchema, mediaTypes: [JSON_CONTENT_TYPE] },
       responses: {
@@ -46,11 +48,9 @@ export function datastoreRoutes(): ApiRoute[] {
           datastoreDefinitionSchema,
           await readJsonBody(request, [JSON_CONTENT_TYPE]),
         );
-        const setting = definition.connectionStringSetting;
-        // A missing setting would only show as failed checks later; say so now.
-        if (setting !== undefined && !services.datastores.hasAppSetting(setting)) {
-          throw ValidationError.single("connectionStringSetting", `no app setting named ${setting} is set`);
-        }
+        // Whether the listed settings are set was checked at start, so the answer says nothing about the others.
+        const refused = datastoreAccessProblem({ name, ...definition }, services.datastores.policy);
+        if (refused !== undefined) throw new ValidationError([refused]);
         const { record, created } = await services.datastores.registry.put(
           name,
           definition,

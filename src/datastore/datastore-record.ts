@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { APP_SETTING_NAME } from "../settings/setting-rules.js";
+import { accountUrlShapeProblem } from "./datastore-access.js";
 
 /**
  * A registered datastore (CONTRACT 4): an Azure Blob container, reached either with the service's identity
@@ -12,32 +14,33 @@ export const DATASTORE_NAME = /^[A-Za-z0-9_]{1,255}$/;
 /** Container names: 3-63 lowercase letters, digits and single dashes, starting and ending with a letter or digit. */
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** App setting names as Azure App Service accepts them (letters, digits, `_`, `.`, `-`, `:` for nesting). */
-const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,255}$/;
-
-const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
-
 export const datastoreNameSchema = z
   .string()
   .regex(DATASTORE_NAME, { message: "must be 1-255 letters, digits or underscores" });
 
+/** The host is checked against ALLOWED_DATASTORE_HOSTS by the route (src/datastore/datastore-access.ts). */
 const accountUrlSchema = z
-  .url()
-  .refine((text) => isAllowedAccountUrl(new URL(text)), {
-    message:
-      "must be the blob endpoint of a storage account: https (http only on loopback), with no query, fragment or credentials",
+  .string()
+  .superRefine((text, context) => {
+    const problem = accountUrlShapeProblem(text);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
   })
-  .meta({ example: "https://mystorageaccount.blob.core.windows.net" });
+  .meta({
+    description:
+      "The account's Blob endpoint, `https://<host>` alone; the host must match ALLOWED_DATASTORE_HOSTS (default `*.blob.core.windows.net`).",
+    example: "https://mystorageaccount.blob.core.windows.net",
+  });
 
 export const datastoreDefinitionSchema = z
   .strictObject({
     accountUrl: accountUrlSchema.optional(),
     connectionStringSetting: z
       .string()
-      .regex(SETTING_NAME, { message: "must be an app setting name" })
+      .regex(APP_SETTING_NAME, { message: "must be an app setting name" })
       .optional()
       .meta({
-        description: "The name of the app setting that holds the connection string.",
+        description:
+          "The name of the app setting that holds the connection string; one of those DATASTORE_CONNECTION_SETTINGS lists.",
         example: "DATA_STORAGE",
       }),
     containerName: z
@@ -75,9 +78,3 @@ export const datastoreListSchema = z
   .meta({ id: "DatastoreList" });
 
 export type DatastoreRecord = z.output<typeof datastoreSchema>;
-
-function isAllowedAccountUrl(url: URL): boolean {
-  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return false;
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && LOOPBACK_HOSTS.includes(url.hostname.toLowerCase());
-}

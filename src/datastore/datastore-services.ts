@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { StorageAccess } from "../state/storage-clients.js";
+import type { DatastoreAccessPolicy } from "./datastore-access.js";
 import type { DatastoreRecord } from "./datastore-record.js";
 import { TableDatastoreRegistry, type DatastoreRegistry } from "./datastore-registry.js";
 import { StorageFolderCheckQueue, type FolderCheckQueue } from "./folder-check-queue.js";
@@ -12,9 +13,9 @@ export interface DatastoreServices {
   registry: DatastoreRegistry;
   cursors: FolderCursorStore;
   checkQueue: FolderCheckQueue;
-  /** Whether an app setting is set, for PUT /datastores with connectionStringSetting. */
-  hasAppSetting(name: string): boolean;
-  /** The container of a registered datastore; throws DatastoreConfigurationError when its setting is not set. */
+  /** Which datastores may be registered and opened (PUT /datastores, every folder check). */
+  policy: DatastoreAccessPolicy;
+  /** The container of a registered datastore; throws DatastoreConfigurationError when it is refused or unusable. */
   openContainer(datastore: DatastoreRecord): ContainerClient;
 }
 
@@ -26,6 +27,7 @@ export interface DatastoreServicesOptions {
   credential: TokenCredential;
   /** Reads an app setting when a check runs. */
   appSetting: (name: string) => string | undefined;
+  policy: DatastoreAccessPolicy;
 }
 
 /** Builds the datastore services on the state storage; creates missing tables and the queue. */
@@ -37,13 +39,13 @@ export async function createDatastoreServices(
   const cursors = new TableFolderCursorStore(storage.tableClient(options.cursorTable));
   const checkQueue = new StorageFolderCheckQueue(storage.queueClient(options.checkQueue));
   await Promise.all([registry.ensureCreated(), cursors.ensureCreated(), checkQueue.ensureCreated()]);
-  const { appSetting } = options;
-  const connection = { credential: options.credential, appSetting };
+  const { appSetting, policy } = options;
+  const connection = { credential: options.credential, appSetting, policy };
   return {
     registry,
     cursors,
     checkQueue,
-    hasAppSetting: (name) => (appSetting(name) ?? "").trim() !== "",
+    policy,
     openContainer: (datastore) => openDatastoreContainer(datastore, connection),
   };
 }

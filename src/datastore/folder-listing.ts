@@ -1,12 +1,21 @@
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import {
+  connectionStringMessage,
+  parseStorageConnectionString,
+} from "../settings/storage-connection-string.js";
+import { blobServiceFromConnection } from "../state/storage-clients.js";
+import { datastoreAccessProblem, type DatastoreAccessPolicy } from "./datastore-access.js";
 import type { DatastoreRecord } from "./datastore-record.js";
 import type { FolderListing, ListedBlob } from "./folder-changes.js";
 
 /** List Blobs returns at most 5,000 items per page (Blob service REST API, `maxresults`). */
 export const MAX_LISTING_PAGE_SIZE = 5_000;
 
-/** A datastore that cannot be reached as registered (its app setting is missing); retrying will not help. */
+/**
+ * A datastore that cannot or must not be reached as registered (its app setting is missing or not a connection
+ * string, or the access rules refuse it); retrying will not help.
+ */
 export class DatastoreConfigurationError extends Error {
   override name = "DatastoreConfigurationError";
 }
@@ -16,32 +25,50 @@ export interface DatastoreConnection {
   credential: TokenCredential;
   /** Reads an app setting when a check runs, so a rotated connection string is picked up. */
   appSetting(name: string): string | undefined;
+  /** Where the credential's token and the app settings may be used (CONTRACT 4, 6). */
+  policy: DatastoreAccessPolicy;
 }
 
-/** The container of a registered datastore. Throws DatastoreConfigurationError when its setting is not set. */
+/**
+ * The container of a registered datastore. Throws DatastoreConfigurationError, before any client exists (so no
+ * token is asked for and nothing is sent), when the access rules refuse the datastore or its setting is unusable.
+ */
 export function openDatastoreContainer(
   datastore: DatastoreRecord,
   connection: DatastoreConnection,
 ): ContainerClient {
+  const refused = datastoreAccessProblem(datastore, connection.policy);
+  if (refused !== undefined) {
+    throw new DatastoreConfigurationError(
+      `datastore ${datastore.name} is refused, nothing was sent: its ${refused.path} ${refused.message}`,
+    );
+  }
   if (datastore.connectionStringSetting !== undefined) {
-    const connectionString = connection.appSetting(datastore.connectionStringSetting);
+    const setting = datastore.connectionStringSetting;
+    const connectionString = connection.appSetting(setting);
     if (connectionString === undefined || connectionString.trim() === "") {
       throw new DatastoreConfigurationError(
-        `the app setting ${datastore.connectionStringSetting} of datastore ${datastore.name} is not set`,
+        `the app setting ${setting} of datastore ${datastore.name} is not set`,
       );
     }
-    return BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
-      datastore.containerName,
-    );
+    const parsed = parseStorageConnectionString(connectionString, ["blob"]);
+    if (!parsed.ok) {
+      throw new DatastoreConfigurationError(
+        `the app setting ${setting} of datastore ${datastore.name} ${connectionStringMessage(parsed.problem)}`,
+      );
+    }
+    return blobServiceFromConnection(parsed.connection).getContainerClient(datastore.containerName);
   }
   if (datastore.accountUrl === undefined) {
     throw new DatastoreConfigurationError(
       `datastore ${datastore.name} has neither accountUrl nor connectionStringSetting`,
     );
   }
-  return new BlobServiceClient(datastore.accountUrl, connection.credential).getContainerClient(
-    datastore.containerName,
-  );
+  // The origin alone: the rules above allow nothing else in the URL, and nothing else is used.
+  return new BlobServiceClient(
+    new URL(datastore.accountUrl).origin,
+    connection.credential,
+  ).getContainerClient(datastore.containerName);
 }
 
 export interface ListingPage {

@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createDatastoreServices } from "../datastore/datastore-services.js";
 import { FOLDER_CHECK_QUEUE_NAME } from "../datastore/folder-check-queue.js";
+import { localDatastoreDefinition } from "../datastore/local-datastore.js";
 import { TableStatusCheckStore } from "../pipeline-runs/status-store.js";
 import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
 import { TableRunStore } from "../runs/table-run-store.js";
@@ -35,6 +36,11 @@ export interface CreateServicesOptions {
   credential?: TokenCredential;
   /** Where a datastore's `connectionStringSetting` is looked up at check time; default the environment. */
   appSettings?: Record<string, string | undefined>;
+  /**
+   * The local host only (CONTRACT 5): its own `workspaceblobstore`, on the host's storage, may be registered and
+   * checked. No other datastore may read the service's own storage.
+   */
+  allowLocalDatastore?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,6 +81,13 @@ export async function createServices(
     credential,
     // The host's own storage may be an embedded Azurite's, known only to the settings.
     appSetting: (name) => (name === "AzureWebJobsStorage" ? settings.AzureWebJobsStorage : appSettings[name]),
+    policy: {
+      allowedHosts: settings.ALLOWED_DATASTORE_HOSTS,
+      connectionSettings: settings.DATASTORE_CONNECTION_SETTINGS,
+      ...(options.allowLocalDatastore === true
+        ? { ownStorageDatastore: localDatastoreDefinition(settings) }
+        : {}),
+    },
   });
   const clock = options.clock ?? (() => new Date());
   return {

@@ -1,35 +1,28 @@
 import { z } from "zod";
 import { CronExpressionParser } from "cron-parser";
+import { hostMatches, isLoopbackHost } from "../submit/host-patterns.js";
+import {
+  blankAsUnset,
+  hostListSetting,
+  settingNameListSetting,
+  tokenScopeSetting,
+  urlSetting,
+} from "./setting-rules.js";
+import { connectionStringMessage, parseStorageConnectionString } from "./storage-connection-string.js";
 
 /** The service's settings (CONTRACT 6), read from app settings / environment variables. */
 
-const hostPatternList = (example: string) =>
-  z
-    .string()
-    .transform((text) =>
-      text
-        .split(",")
-        .map((pattern) => pattern.trim().toLowerCase())
-        .filter((pattern) => pattern.length > 0),
-    )
-    .refine(
-      (patterns) => patterns.every((pattern) => /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(pattern)),
-      {
-        message: `must be a comma-separated list of host names, each optionally starting with "*." (e.g. ${example})`,
-      },
-    );
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((text) => (text === undefined || text.trim() === "" ? undefined : text.trim()));
-
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-const serviceUri = z.url({
-  protocol: /^https?$/,
-  message: "must be an absolute URL such as https://myaccount.table.core.windows.net",
-});
+const optionalText = blankAsUnset;
+
+/** Identity-based storage is reached with a token: https only, and never loopback (CONTRACT 6). */
+const serviceUri = (service: string) =>
+  urlSetting({
+    example: `https://myaccount.${service}.core.windows.net`,
+    allowPath: true,
+    allowLoopbackHttp: false,
+  });
 
 const SERVICE_URI_SETTINGS = [
   "AzureWebJobsStorage__tableServiceUri",
@@ -42,13 +35,12 @@ const WORKSPACE_SETTINGS = ["AML_SUBSCRIPTION_ID", "AML_RESOURCE_GROUP", "AML_WO
 
 export const settingsSchema = z
   .object({
-    AzureWebJobsStorage: optionalText.refine(
-      (text) => text === undefined || isStorageConnectionString(text),
-      {
-        message:
-          "must be a storage connection string (UseDevelopmentStorage=true, or DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;...)",
-      },
-    ),
+    // The service uses tables, queues and blobs (the Functions host its blobs and queues), so all three are needed.
+    AzureWebJobsStorage: optionalText.superRefine((text, context) => {
+      if (text === undefined) return;
+      const parsed = parseStorageConnectionString(text, ["blob", "queue", "table"]);
+      if (!parsed.ok) context.addIssue({ code: "custom", message: connectionStringMessage(parsed.problem) });
+    }),
     AzureWebJobsStorage__accountName: optionalText.pipe(
       z
         .string()
@@ -57,10 +49,13 @@ export const settingsSchema = z
         })
         .optional(),
     ),
-    AzureWebJobsStorage__blobServiceUri: optionalText.pipe(serviceUri.optional()),
-    AzureWebJobsStorage__queueServiceUri: optionalText.pipe(serviceUri.optional()),
-    AzureWebJobsStorage__tableServiceUri: optionalText.pipe(serviceUri.optional()),
-    AzureWebJobsStorage__clientId: optionalText,
+    AzureWebJobsStorage__blobServiceUri: serviceUri("blob"),
+    AzureWebJobsStorage__queueServiceUri: serviceUri("queue"),
+    AzureWebJobsStorage__tableServiceUri: serviceUri("table"),
+    // DefaultAzureCredential takes it as the client id of a user-assigned managed identity, a GUID.
+    AzureWebJobsStorage__clientId: optionalText.pipe(
+      z.string().regex(GUID, { message: "must be the client id (a GUID) of a managed identity" }).optional(),
+    ),
     AML_SUBSCRIPTION_ID: optionalText.pipe(
       z.string().regex(GUID, { message: "must be an Azure subscription id (a GUID)" }).optional(),
     ),
@@ -84,21 +79,17 @@ export const settingsSchema = z
         .regex(/^[a-z0-9]+$/, { message: "must be an Azure region name such as westeurope" })
         .optional(),
     ),
-    AML_PIPELINES_BASE_URL: optionalText.pipe(
-      z
-        .url({
-          protocol: /^https?$/,
-          message: "must be an absolute http(s) URL such as https://westeurope.api.azureml.ms",
-        })
-        .optional(),
-    ),
-    AML_TOKEN_SCOPE: optionalText.transform((scope) => scope ?? "https://management.azure.com/.default"),
-    AML_TOKEN_HOSTS: optionalText
-      .transform((hosts) => hosts ?? "*.api.azureml.ms")
-      .pipe(hostPatternList("*.api.azureml.ms")),
-    ALLOWED_ENDPOINT_HOSTS: optionalText
-      .transform((hosts) => hosts ?? "*.api.azureml.ms")
-      .pipe(hostPatternList("*.api.azureml.ms")),
+    // A path is kept (a proxy's prefix, the local sandbox's /api/sandbox); plain http only for loopback.
+    AML_PIPELINES_BASE_URL: urlSetting({
+      example: "https://westeurope.api.azureml.ms",
+      allowPath: true,
+      allowLoopbackHttp: true,
+    }),
+    AML_TOKEN_SCOPE: tokenScopeSetting("https://management.azure.com/.default"),
+    AML_TOKEN_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: true }),
+    ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
+    ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
+    DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .refine(isNcrontab, {
@@ -152,7 +143,71 @@ export const settingsSchema = z
         });
       }
     }
+    // Only when each setting is well-formed on its own: the rule combines them.
+    if (workspaceGiven.length === WORKSPACE_SETTINGS.length && ctx.issues.length === 0) {
+      checkPipelinesHost(settings, ctx);
+    }
+    for (const name of settings.DATASTORE_CONNECTION_SETTINGS) {
+      if (isServiceStorageSetting(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["DATASTORE_CONNECTION_SETTINGS"],
+          message: `names ${name}, a storage setting of the service itself, which no datastore may read`,
+        });
+      }
+    }
   });
+
+/**
+ * The host the workspace's pipelines are reached at must be one the endpoint rules allow and the token goes to;
+ * else every pipelineId target would be refused, or sent without a token, long after the start. Loopback (the
+ * local sandbox) gets no token and is allowed by the local host.
+ */
+function checkPipelinesHost(
+  settings: {
+    AML_PIPELINES_BASE_URL?: string | undefined;
+    AML_REGION?: string | undefined;
+    ALLOWED_ENDPOINT_HOSTS: readonly string[];
+    AML_TOKEN_HOSTS: readonly string[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const setting = settings.AML_PIPELINES_BASE_URL === undefined ? "AML_REGION" : "AML_PIPELINES_BASE_URL";
+  const baseUrl = settings.AML_PIPELINES_BASE_URL ?? `https://${settings.AML_REGION ?? ""}.api.azureml.ms`;
+  const host = new URL(baseUrl).hostname;
+  if (isLoopbackHost(host)) return;
+  for (const [list, patterns] of [
+    ["ALLOWED_ENDPOINT_HOSTS", settings.ALLOWED_ENDPOINT_HOSTS],
+    ["AML_TOKEN_HOSTS", settings.AML_TOKEN_HOSTS],
+  ] as const) {
+    if (!hostMatches(host, patterns)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [setting],
+        message: `must point at a host ${list} allows: ${host} does not match ${patterns.join(",")}; add it to ${list}`,
+      });
+    }
+  }
+}
+
+/**
+ * The settings that hold the service's own storage (its state; the Functions host's content share and
+ * deployment package), which no datastore may read: with them, change-based runs would list the service's own
+ * blobs. Names compare without case, as Windows app settings do.
+ */
+export function isServiceStorageSetting(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    lower === "azurewebjobsstorage" ||
+    lower.startsWith("azurewebjobsstorage__") ||
+    lower.startsWith("azurewebjobsstorage:") ||
+    [
+      "azurewebjobsdashboard",
+      "website_contentazurefileconnectionstring",
+      "deployment_storage_connection_string",
+    ].includes(lower)
+  );
+}
 
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -166,21 +221,6 @@ function isNcrontab(expression: string): boolean {
   }
 }
 
-/** `Key=Value;` pairs naming the development storage, an account, or explicit endpoints (Azure Storage format). */
-function isStorageConnectionString(text: string): boolean {
-  const pairs = text
-    .split(";")
-    .filter((segment) => segment.trim() !== "")
-    .map((segment) => segment.split("=")[0]?.trim().toLowerCase() ?? "");
-  if (
-    pairs.length === 0 ||
-    text.split(";").some((segment) => segment.trim() !== "" && !segment.includes("="))
-  ) {
-    return false;
-  }
-  return ["usedevelopmentstorage", "accountname", "tableendpoint"].some((key) => pairs.includes(key));
-}
-
 export class SettingsError extends Error {
   override name = "SettingsError";
 }
@@ -188,9 +228,27 @@ export class SettingsError extends Error {
 /** Reads the settings, or throws a SettingsError whose message names every missing or malformed setting. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const parsed = settingsSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.map(String).join(".") || "settings"} ${issue.message}`,
-  );
-  throw new SettingsError(`Invalid settings: ${problems.join("; ")}`);
+  const problems = parsed.success
+    ? datastoreConnectionProblems(parsed.data, env)
+    : parsed.error.issues.map(
+        (issue) => `${issue.path.map(String).join(".") || "settings"} ${issue.message}`,
+      );
+  if (!parsed.success || problems.length > 0) {
+    throw new SettingsError(`Invalid settings: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Each setting DATASTORE_CONNECTION_SETTINGS names must hold a usable connection string now, so that a
+ * datastore naming it never fails at its first check, and PUT /datastores need not say whether a setting
+ * exists (CONTRACT 4: no oracle).
+ */
+function datastoreConnectionProblems(settings: Settings, env: Record<string, string | undefined>): string[] {
+  return settings.DATASTORE_CONNECTION_SETTINGS.flatMap((name) => {
+    const value = env[name]?.trim() ?? "";
+    if (value === "") return [`${name} is required: DATASTORE_CONNECTION_SETTINGS names it`];
+    const parsed = parseStorageConnectionString(value, ["blob"]);
+    return parsed.ok ? [] : [`${name} ${connectionStringMessage(parsed.problem)}`];
+  });
 }

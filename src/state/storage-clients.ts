@@ -1,14 +1,34 @@
 import type { TokenCredential } from "@azure/identity";
-import { TableClient, TableServiceClient, type TableServiceClientOptions } from "@azure/data-tables";
+import {
+  AzureNamedKeyCredential,
+  AzureSASCredential,
+  TableClient,
+  TableServiceClient,
+  type TableServiceClientOptions,
+} from "@azure/data-tables";
 import { DefaultAzureCredential } from "@azure/identity";
-import { BlobServiceClient } from "@azure/storage-blob";
-import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential as BlobSharedKeyCredential,
+  type StoragePipelineOptions,
+} from "@azure/storage-blob";
+import {
+  QueueServiceClient,
+  StorageSharedKeyCredential as QueueSharedKeyCredential,
+  type QueueClient,
+} from "@azure/storage-queue";
 import { SettingsError, type Settings } from "../settings/settings.js";
 import {
   QUEUE_AND_BLOB_RETRY_OPTIONS,
   TABLE_RETRY_OPTIONS,
   tableTryTimeoutPolicy,
 } from "./storage-outage.js";
+import {
+  connectionStringMessage,
+  parseStorageConnectionString,
+  type StorageConnection,
+  type StorageService,
+} from "../settings/storage-connection-string.js";
 
 /** The clients of the storage account that holds the service's state (`AzureWebJobsStorage`, CONTRACT 6). */
 export interface StorageAccess {
@@ -91,20 +111,75 @@ export function storageAccessFromIdentity(
   };
 }
 
+/**
+ * The clients of a connection string, built from its parsed parts (src/settings/storage-connection-string.ts)
+ * rather than by the SDKs' own parsers, so that what loadSettings accepted is exactly what is used. Throws a
+ * SettingsError naming AzureWebJobsStorage when the string is unusable (loadSettings refuses it first).
+ */
 export function storageAccessFromConnectionString(connectionString: string): StorageAccess {
-  const tableOptions = tableClientOptions(TableServiceClient.fromConnectionString(connectionString).url);
-  const blobService = BlobServiceClient.fromConnectionString(connectionString, {
-    retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
-  });
-  const queueService = QueueServiceClient.fromConnectionString(connectionString, {
+  const parsed = parseStorageConnectionString(connectionString, ["blob", "queue", "table"]);
+  if (!parsed.ok) {
+    throw new SettingsError(
+      `Invalid settings: AzureWebJobsStorage ${connectionStringMessage(parsed.problem)}`,
+    );
+  }
+  const { endpoints, credential } = parsed.connection;
+  const table = requiredEndpoint(endpoints, "table");
+  const queue = requiredEndpoint(endpoints, "queue");
+  const tableOptions = tableClientOptions(table);
+  const blobService = blobServiceFromConnection(parsed.connection, QUEUE_AND_BLOB_RETRY_OPTIONS);
+  if (credential.kind === "sharedKey") {
+    const tableKey = new AzureNamedKeyCredential(credential.accountName, credential.accountKey);
+    const queueService = new QueueServiceClient(
+      queue,
+      new QueueSharedKeyCredential(credential.accountName, credential.accountKey),
+      { retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS },
+    );
+    return {
+      tableClient: (tableName) => new TableClient(table, tableName, tableKey, tableOptions),
+      tableService: () => new TableServiceClient(table, tableKey, tableOptions),
+      queueClient: (queueName) => queueService.getQueueClient(queueName),
+      blobService: () => blobService,
+    };
+  }
+  const tableSas = new AzureSASCredential(credential.sharedAccessSignature);
+  const queueService = new QueueServiceClient(withSas(queue, credential.sharedAccessSignature), undefined, {
     retryOptions: QUEUE_AND_BLOB_RETRY_OPTIONS,
   });
   return {
-    tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, tableOptions),
-    tableService: () => TableServiceClient.fromConnectionString(connectionString, tableOptions),
+    tableClient: (tableName) => new TableClient(table, tableName, tableSas, tableOptions),
+    tableService: () => new TableServiceClient(table, tableSas, tableOptions),
     queueClient: (queueName) => queueService.getQueueClient(queueName),
     blobService: () => blobService,
   };
+}
+
+/** The Blob service of a parsed connection string (the state storage's, or a datastore's). */
+export function blobServiceFromConnection(
+  connection: StorageConnection,
+  retryOptions?: StoragePipelineOptions["retryOptions"],
+): BlobServiceClient {
+  const { endpoints, credential } = connection;
+  const blob = requiredEndpoint(endpoints, "blob");
+  const options = retryOptions === undefined ? {} : { retryOptions };
+  return credential.kind === "sharedKey"
+    ? new BlobServiceClient(
+        blob,
+        new BlobSharedKeyCredential(credential.accountName, credential.accountKey),
+        options,
+      )
+    : new BlobServiceClient(withSas(blob, credential.sharedAccessSignature), undefined, options);
+}
+
+function requiredEndpoint(endpoints: StorageConnection["endpoints"], service: StorageService): string {
+  const endpoint = endpoints[service];
+  if (endpoint === undefined) throw new SettingsError(`The connection string has no ${service} endpoint`);
+  return endpoint;
+}
+
+/** A SAS goes in the query of every request, as the SDKs' connection-string constructors do. */
+function withSas(endpoint: string, sharedAccessSignature: string): string {
+  return `${endpoint}?${sharedAccessSignature}`;
 }
 
 /** The tables SDK refuses plain http unless told; Azurite on loopback speaks only http. Outages: storage-outage.ts. */

@@ -23,11 +23,11 @@ let containerName: string;
 
 beforeEach(async () => {
   process.env[SETTING] = testStorageConnectionString();
-  api = await startApiUnderTest(new Date().toISOString(), {
-    allowLoopbackEndpoints: true,
-    extraRoutes: datastoreRoutes(),
-    isDatastoreRegistered,
-  });
+  api = await startApiUnderTest(
+    new Date().toISOString(),
+    { allowLoopbackEndpoints: true, extraRoutes: datastoreRoutes(), isDatastoreRegistered },
+    { DATASTORE_CONNECTION_SETTINGS: SETTING, [SETTING]: testStorageConnectionString() },
+  );
   containerName = `ds-${randomBytes(5).toString("hex")}`;
   container = BlobServiceClient.fromConnectionString(testStorageConnectionString()).getContainerClient(
     containerName,

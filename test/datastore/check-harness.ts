@@ -7,7 +7,11 @@ import { TableDatastoreRegistry } from "../../src/datastore/datastore-registry.j
 import type { FolderListing } from "../../src/datastore/folder-changes.js";
 import { checkFolder, type FolderCheckDependencies } from "../../src/datastore/folder-check.js";
 import { TableFolderCursorStore } from "../../src/datastore/folder-cursor-store.js";
-import { listFolder, openDatastoreContainer } from "../../src/datastore/folder-listing.js";
+import {
+  listFolder,
+  openDatastoreContainer,
+  type DatastoreConnection,
+} from "../../src/datastore/folder-listing.js";
 import type { RunRecord } from "../../src/runs/run-record.js";
 import type { ScheduleRecord } from "../../src/schedules/record.js";
 import { newScheduleRun } from "../../src/scheduling/new-run.js";
@@ -28,6 +32,8 @@ export interface CheckHarness {
   registry: TableDatastoreRegistry;
   cursors: TableFolderCursorStore;
   deps: FolderCheckDependencies;
+  /** How the harness's own checks open its datastore (its app setting is allowed). */
+  connection: DatastoreConnection;
   /** Creates a datastore schedule at `createdAt` (default: now) on this harness's datastore. */
   watch(
     trigger: Record<string, unknown>,
@@ -65,7 +71,11 @@ export async function createCheckHarness(options: { pageSize?: number } = {}): P
     workspace: NO_WORKSPACE,
     endpoints: { allowedHosts: ["*.api.azureml.ms"], allowLoopback: true },
   };
-  const connection = { credential: noTokenCredential, appSetting: (name: string) => process.env[name] };
+  const connection: DatastoreConnection = {
+    credential: noTokenCredential,
+    appSetting: (name: string) => process.env[name],
+    policy: { allowedHosts: ["*.blob.core.windows.net"], connectionSettings: [SETTING] },
+  };
   const deps: FolderCheckDependencies = {
     schedules: stack.schedules,
     runs: stack.runs,
@@ -85,6 +95,7 @@ export async function createCheckHarness(options: { pageSize?: number } = {}): P
     registry,
     cursors,
     deps,
+    connection,
     watch: (trigger, createdAt = new Date(), status = "Active") =>
       stack.createSchedule(
         {

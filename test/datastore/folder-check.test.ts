@@ -228,10 +228,7 @@ describe("never miss, never repeat (real Azurite)", () => {
         const injecting: FolderCheckDependencies = {
           ...harness.deps,
           listFolder: async (datastore, prefix) => {
-            const container = openDatastoreContainer(datastore, {
-              credential: { getToken: () => Promise.resolve(null) },
-              appSetting: (name) => process.env[name],
-            });
+            const container = openDatastoreContainer(datastore, harness.connection);
             const blobs: ListedBlob[] = [];
             let serviceTimeMs: number | undefined;
             for await (const page of folderListingPages(container, prefix, 1 + Math.floor(random() * 3))) {

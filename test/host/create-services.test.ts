@@ -37,7 +37,9 @@ describe("createServices", () => {
   it("fails when storage does not answer", async () => {
     const settings = loadSettings({
       AzureWebJobsStorage:
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;" +
+        "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;" +
+        "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
     });
     const creating: Promise<Services> = createServices(settings, { storagePrefix: uniqueStoragePrefix() });
     await expect(creating).rejects.toThrow();

@@ -112,8 +112,10 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
     // Every setting of CONTRACT 6 with a default in the code has one in main.bicep.
     expect(Object.keys(defaults).sort()).toEqual(
       [
+        "ALLOWED_DATASTORE_HOSTS",
         "ALLOWED_ENDPOINT_HOSTS",
         "AML_PIPELINES_BASE_URL",
+        "DATASTORE_CONNECTION_SETTINGS",
         "AML_TOKEN_HOSTS",
         "AML_TOKEN_SCOPE",
         "SCHEDULER_TICK",
@@ -138,6 +140,8 @@ describe("the app settings as Azure would set them", () => {
     amlTokenScope: "https://management.azure.com/.default",
     amlTokenHosts: "*.api.azureml.ms",
     allowedEndpointHosts: "*.api.azureml.ms",
+    allowedDatastoreHosts: "*.blob.core.windows.net",
+    datastoreConnectionSettings: "",
     schedulerTick: "0 * * * * *",
   };
   const environment = (values: Record<string, string>) =>

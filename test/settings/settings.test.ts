@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadSettings, SettingsError } from "../../src/settings/settings.js";
+import { loadSettings } from "../../src/settings/settings.js";
+import { settingsError } from "./settings-error.js";
 
 const STORAGE = "UseDevelopmentStorage=true";
 const WORKSPACE = {
@@ -9,16 +10,6 @@ const WORKSPACE = {
   AML_REGION: "westeurope",
 };
 
-function settingsError(env: Record<string, string | undefined>): string {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return (error as Error).message;
-  }
-  throw new Error("loadSettings accepted the settings");
-}
-
 describe("loadSettings", () => {
   it("fills the defaults of CONTRACT 3 and 6", () => {
     const settings = loadSettings({ AzureWebJobsStorage: STORAGE });
@@ -27,6 +18,8 @@ describe("loadSettings", () => {
       AML_TOKEN_SCOPE: "https://management.azure.com/.default",
       AML_TOKEN_HOSTS: ["*.api.azureml.ms"],
       ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms"],
+      ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
+      DATASTORE_CONNECTION_SETTINGS: [],
       SCHEDULER_TICK: "0 * * * * *",
     });
   });
@@ -45,7 +38,7 @@ describe("loadSettings", () => {
       AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
       AML_TOKEN_SCOPE: "https://ml.azure.com/.default",
       AML_TOKEN_HOSTS: "*.api.azureml.ms, Pipelines.Example.Test",
-      ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms,127.0.0.1",
+      ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms,127.0.0.1,pipelines.example.test",
       SCHEDULER_TICK: "*/10 * * * * *",
     });
     expect(settings).toMatchObject({
@@ -53,7 +46,7 @@ describe("loadSettings", () => {
       AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
       AML_TOKEN_SCOPE: "https://ml.azure.com/.default",
       AML_TOKEN_HOSTS: ["*.api.azureml.ms", "pipelines.example.test"],
-      ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms", "127.0.0.1"],
+      ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms", "127.0.0.1", "pipelines.example.test"],
       SCHEDULER_TICK: "*/10 * * * * *",
     });
   });
@@ -80,7 +73,7 @@ describe("loadSettings", () => {
       AzureWebJobsStorage: STORAGE,
       ...WORKSPACE,
       AML_REGION: undefined,
-      AML_PIPELINES_BASE_URL: "https://pipelines.example.test",
+      AML_PIPELINES_BASE_URL: "https://pipelines.api.azureml.ms/proxy",
     });
     expect(withBaseUrl.AML_REGION).toBeUndefined();
   });

@@ -95,7 +95,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     }
 
     const getServices = memoizeServices(() =>
-      createServices(settings, { allowLoopbackEndpoints: true, log: options.log, appSettings: values }),
+      createServices(settings, {
+        allowLoopbackEndpoints: true,
+        allowLocalDatastore: true,
+        log: options.log,
+        appSettings: values,
+      }),
     );
     const sandbox = new PipelineSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.

@@ -65,6 +65,8 @@ describe("readLocalSettingsValues", () => {
       "AML_TOKEN_SCOPE",
       "AML_TOKEN_HOSTS",
       "ALLOWED_ENDPOINT_HOSTS",
+      "ALLOWED_DATASTORE_HOSTS",
+      "DATASTORE_CONNECTION_SETTINGS",
       "SCHEDULER_TICK",
     ]) {
       expect(values, name).toHaveProperty(name);
