@@ -244,6 +244,8 @@ export class CronWallTimes implements WallTimes {
   private readonly firstTimeMs: number;
   /** Indexed by month 1…12. */
   private readonly monthAllowed: readonly boolean[];
+  /** A necessary condition for the day fields to match, so that most days are passed over without cron-parser. */
+  private readonly dayMayMatch: (dayOfMonth: number, isLastDay: boolean, weekday: number) => boolean;
   /** The last day look-up: the first matching day at or after `lookedUpFromDay` is `matchingDay`. */
   private lookedUpFromDay = Number.NaN;
   private matchingDay: number | undefined;
@@ -261,6 +263,7 @@ export class CronWallTimes implements WallTimes {
     this.firstTimeMs = timeOfDayMs(this.hours[0] ?? 0, this.minutes[0] ?? 0, this.seconds[0] ?? 0);
     const months = new Set(fields.month.values.map(Number));
     this.monthAllowed = Array.from({ length: 13 }, (_, month) => months.has(month));
+    this.dayMayMatch = dayPrefilter(expression);
   }
 
   firstAtOrAfter(wallMs: number): number | undefined {
@@ -284,17 +287,26 @@ export class CronWallTimes implements WallTimes {
   }
 
   private searchMatchingDay(fromDay: number): number | undefined {
-    const endMonth = monthIndexOfDay(fromDay) + this.searchMonths;
-    let day = fromDay;
-    for (let month = monthIndexOfDay(day); month < endMonth; month = monthIndexOfDay(day)) {
-      if (!this.monthAllowed[monthOfMonthIndex(month)]) {
-        day = firstDayOfMonthIndex(month + 1);
-        continue;
-      }
-      // At the day's first time of day the time fields match, so this asks the day fields alone.
+    const fromMonth = monthIndexOfDay(fromDay);
+    for (let month = fromMonth; month < fromMonth + this.searchMonths; month++) {
       this.budget.spend(1);
-      if (this.expression.includesDate(new Date(day * DAY_MS + this.firstTimeMs))) return day;
-      day++;
+      if (!this.monthAllowed[monthOfMonthIndex(month)]) continue;
+      const firstDay = firstDayOfMonthIndex(month);
+      const length = daysInMonthIndex(month);
+      // cron numbers weekdays from Sunday (0); weekdayOfDay from Monday.
+      const firstWeekday = (weekdayOfDay(firstDay) + 1) % 7;
+      for (
+        let dayOfMonth = month === fromMonth ? fromDay - firstDay + 1 : 1;
+        dayOfMonth <= length;
+        dayOfMonth++
+      ) {
+        if (!this.dayMayMatch(dayOfMonth, dayOfMonth === length, (firstWeekday + dayOfMonth - 1) % 7))
+          continue;
+        // At the day's first time of day the time fields match, so this asks the day fields alone.
+        this.budget.spend(1);
+        const day = firstDay + dayOfMonth - 1;
+        if (this.expression.includesDate(new Date(day * DAY_MS + this.firstTimeMs))) return day;
+      }
     }
     return undefined;
   }
@@ -313,6 +325,31 @@ export class CronWallTimes implements WallTimes {
     }
     return undefined;
   }
+}
+
+/**
+ * Days that cron-parser's day rule can match (a superset: `includesDate` decides): day of the month in the
+ * field's values or `L` on the last day; weekday in the field's values, `5L` and `1#2` counted by their weekday;
+ * either one when both fields are restricted, as cron-parser's rule 1 (standard cron's "either") has it.
+ */
+function dayPrefilter(
+  expression: CronExpression,
+): (dayOfMonth: number, isLastDay: boolean, weekday: number) => boolean {
+  const { dayOfMonth, dayOfWeek } = expression.fields;
+  const monthDays = new Set<number>();
+  for (const value of dayOfMonth.values) if (typeof value === "number") monthDays.add(value);
+  const weekdays = new Set<number>();
+  for (const value of dayOfWeek.values) {
+    const weekday = Number.parseInt(String(value), 10);
+    if (Number.isNaN(weekday)) return () => true;
+    weekdays.add(weekday % 7);
+  }
+  const lastDay = dayOfMonth.hasLastChar;
+  const byMonthDay = (day: number, isLastDay: boolean) => monthDays.has(day) || (lastDay && isLastDay);
+  if (dayOfMonth.isWildcard && dayOfWeek.isWildcard) return () => true;
+  if (dayOfWeek.isWildcard) return byMonthDay;
+  if (dayOfMonth.isWildcard) return (_day, _isLastDay, weekday) => weekdays.has(weekday);
+  return (day, isLastDay, weekday) => byMonthDay(day, isLastDay) || weekdays.has(weekday);
 }
 
 function timeOfDayMs(hour: number, minute: number, second: number): number {
