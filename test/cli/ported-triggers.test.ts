@@ -8,7 +8,9 @@ import { triggerSchema } from "../../src/recurrence/trigger-schema.js";
 
 describe("ported triggers from the command line", () => {
   it("takes --frequency hour with --minutes, as Data Factory's every hour at :15 and :45", () => {
-    const trigger = triggerSchema.parse(triggerFromFlags({ frequency: "hour", interval: "1", minutes: "15,45" }));
+    const trigger = triggerSchema.parse(
+      triggerFromFlags({ frequency: "hour", interval: "1", minutes: "15,45" }),
+    );
     expect(trigger).toEqual({ type: "recurrence", frequency: "Hour", interval: 1, minutes: [15, 45] });
     expect(describeTrigger(trigger)).toBe("Every hour at minutes 15 and 45, UTC");
   });

@@ -88,8 +88,8 @@ describe("an every-minute cron across DST transitions", () => {
     // The fifth Monday of February: Feb 29 of the leap years whose February starts on a Monday.
     const budget = new StepBudget();
     expect(
-      fireTimes(cron("0 0 * 2 1#5", "America/Los_Angeles"), "2026-03-07T12:00:00Z", 3, budget).map((instant) =>
-        new Date(instant).toISOString(),
+      fireTimes(cron("0 0 * 2 1#5", "America/Los_Angeles"), "2026-03-07T12:00:00Z", 3, budget).map(
+        (instant) => new Date(instant).toISOString(),
       ),
     ).toEqual(["2044-02-29T08:00:00.000Z", "2072-02-29T08:00:00.000Z", "2112-02-29T08:00:00.000Z"]);
     // A step per month passed and per February Monday asked about (16 a year), nothing per transition.
@@ -124,7 +124,9 @@ describe("the step budget", () => {
 
   it("bounds every kind of trigger, simple recurrences included", () => {
     const minutely: TimeTrigger = { type: "recurrence", frequency: "Minute", interval: 1 };
-    expect(() => fireTimes(minutely, "2026-01-01T00:00:00Z", 100, new StepBudget(50))).toThrow(StepLimitError);
+    expect(() => fireTimes(minutely, "2026-01-01T00:00:00Z", 100, new StepBudget(50))).toThrow(
+      StepLimitError,
+    );
     expect(fireTimes(minutely, "2026-01-01T00:00:00Z", 100, new StepBudget(100))).toHaveLength(100);
   });
 });

@@ -34,9 +34,11 @@ describe("timeOfDay as h:mm", () => {
       timeOfDay: "09:30",
     });
     // The schedule in the Azure ML SDK for R's issue #429 was created with time_of_day "4:50".
-    expect(parsed({ type: "recurrence", frequency: "Week", interval: 1, time_of_day: "4:50" })).toMatchObject({
-      timeOfDay: "04:50",
-    });
+    expect(parsed({ type: "recurrence", frequency: "Week", interval: 1, time_of_day: "4:50" })).toMatchObject(
+      {
+        timeOfDay: "04:50",
+      },
+    );
   });
 
   it("fires at the time it names", () => {
@@ -65,7 +67,12 @@ describe("timeOfDay as h:mm", () => {
 describe("weekday names in any letter case", () => {
   it("accepts them in weekDays and in monthlyOccurrences, and returns them capitalised", () => {
     expect(
-      parsed({ type: "recurrence", frequency: "Week", interval: 1, weekDays: ["monday", "FRIDAY", "sUnDaY"] }),
+      parsed({
+        type: "recurrence",
+        frequency: "Week",
+        interval: 1,
+        weekDays: ["monday", "FRIDAY", "sUnDaY"],
+      }),
     ).toMatchObject({ weekDays: ["Monday", "Friday", "Sunday"] });
     expect(
       parsed({
@@ -78,9 +85,9 @@ describe("weekday names in any letter case", () => {
   });
 
   it("counts two spellings of one day as a repeated value, and refuses abbreviations", () => {
-    expect(issues({ type: "recurrence", frequency: "Week", interval: 1, weekDays: ["monday", "Monday"] })).toEqual([
-      { path: "weekDays", message: "must not repeat a value" },
-    ]);
+    expect(
+      issues({ type: "recurrence", frequency: "Week", interval: 1, weekDays: ["monday", "Monday"] }),
+    ).toEqual([{ path: "weekDays", message: "must not repeat a value" }]);
     expect(
       issues({
         type: "recurrence",
