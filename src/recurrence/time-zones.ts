@@ -187,18 +187,34 @@ class TransitionTableZone implements Zone {
   }
 
   wallRunAt(wallMs: number): WallRun {
-    const firstMs = this.instantOfWall(wallMs);
-    const secondMs = this.secondInstantOfWall(wallMs);
-    // A transition at t moves the mapping at the wall times t + offset before and t + offset after, both within
-    // MAX_OFFSET_MS of t; a run is capped at that distance so that later transitions need not be looked at.
-    let endWallMs = wallMs + MAX_OFFSET_MS;
+    // One pass over the pieces of constant offset, as instantOfWall and secondInstantOfWall make. A transition at
+    // t moves the mapping at the wall times t + offset before and t + offset after, both within MAX_OFFSET_MS of t;
+    // a run is capped at that distance so that later transitions need not be looked at.
     let offset = this.collectTransitions(wallMs - MAX_OFFSET_MS, wallMs + 2 * MAX_OFFSET_MS);
-    for (const transition of this.found) {
-      for (const boundaryMs of [transition.atMs + offset, transition.atMs + transition.offsetAfterMs]) {
-        if (boundaryMs > wallMs && boundaryMs < endWallMs) endWallMs = boundaryMs;
+    let startMs = Number.NEGATIVE_INFINITY;
+    let firstMs = Number.NaN;
+    let secondMs: number | undefined;
+    let gapMs = Number.NaN;
+    let endWallMs = wallMs + MAX_OFFSET_MS;
+    for (let index = 0; ; index++) {
+      const next = this.found[index];
+      const endMs = next === undefined ? Number.POSITIVE_INFINITY : next.atMs;
+      const candidate = wallMs - offset;
+      if (candidate >= startMs && candidate < endMs) {
+        if (Number.isNaN(firstMs)) firstMs = candidate;
+        else secondMs ??= candidate;
       }
-      offset = transition.offsetAfterMs;
+      if (next === undefined) break;
+      if (Number.isNaN(gapMs) && candidate >= endMs && wallMs - next.offsetAfterMs < endMs) gapMs = candidate;
+      const beforeWallMs = next.atMs + offset;
+      const afterWallMs = next.atMs + next.offsetAfterMs;
+      if (beforeWallMs > wallMs && beforeWallMs < endWallMs) endWallMs = beforeWallMs;
+      if (afterWallMs > wallMs && afterWallMs < endWallMs) endWallMs = afterWallMs;
+      startMs = endMs;
+      offset = next.offsetAfterMs;
     }
+    // A wall time no piece holds is in a gap: it keeps the offset before it (CONTRACT 2.1 rule 3).
+    if (Number.isNaN(firstMs)) firstMs = gapMs;
     return {
       firstOffsetMs: wallMs - firstMs,
       secondOffsetMs: secondMs === undefined ? undefined : wallMs - secondMs,
