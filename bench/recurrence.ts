@@ -143,45 +143,38 @@ function cronParserThroughput(expression: string): number {
   ).opsPerSecond;
 }
 
+/** The engine's figure, judged by its ratio to cron-parser's, and cron-parser's beside it. */
+function comparedFigures(
+  name: string,
+  cronExpression: string,
+  engine: number,
+  cronParser: number,
+): BenchFigure[] {
+  return [
+    {
+      name: `${name}: engine nextAfter`,
+      value: engine,
+      unit: "ops/s",
+      ratio: engine / cronParser,
+      goal: GOAL,
+    },
+    { name: `${name}: cron-parser next() "${cronExpression}"`, value: cronParser, unit: "ops/s" },
+  ];
+}
+
 /** Repeated nextAfter of the recurrence engine against cron-parser's next() on the equivalent expression. */
 export const recurrenceSuite: BenchSuite = {
   name: "recurrence",
   run() {
     const figures: BenchFigure[] = [];
-    for (const comparison of COMPARISONS) {
-      const engine = engineThroughput(comparison.trigger);
-      const cronParser = cronParserThroughput(comparison.cronExpression);
-      figures.push(
-        {
-          name: `${comparison.name}: engine nextAfter`,
-          value: engine,
-          unit: "ops/s",
-          ratio: engine / cronParser,
-          goal: GOAL,
-        },
-        {
-          name: `${comparison.name}: cron-parser next() "${comparison.cronExpression}"`,
-          value: cronParser,
-          unit: "ops/s",
-        },
-      );
+    for (const { name, trigger, cronExpression } of COMPARISONS) {
+      const engine = engineThroughput(trigger);
+      figures.push(...comparedFigures(name, cronExpression, engine, cronParserThroughput(cronExpression)));
     }
-    for (const comparison of NEAR_TRANSITION_COMPARISONS) {
-      const engine = engineNearTransitions(comparison.trigger);
-      const cronParser = cronParserNearTransitions(comparison.cronExpression);
+    for (const { name, trigger, cronExpression } of NEAR_TRANSITION_COMPARISONS) {
+      const engine = engineNearTransitions(trigger);
       figures.push(
-        {
-          name: `${comparison.name}: engine nextAfter`,
-          value: engine,
-          unit: "ops/s",
-          ratio: engine / cronParser,
-          goal: GOAL,
-        },
-        {
-          name: `${comparison.name}: cron-parser next() "${comparison.cronExpression}"`,
-          value: cronParser,
-          unit: "ops/s",
-        },
+        ...comparedFigures(name, cronExpression, engine, cronParserNearTransitions(cronExpression)),
       );
     }
     return Promise.resolve(figures);

@@ -2,8 +2,9 @@ import { CronExpressionParser } from "cron-parser";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nextOccurrences } from "../../src/recurrence/occurrences.js";
-import { zoneOf, type Zone } from "../../src/recurrence/time-zones.js";
+import { zoneOf } from "../../src/recurrence/time-zones.js";
 import type { CronTrigger } from "../../src/recurrence/trigger-schema.js";
+import { TRANSITION_ZONES, transitionsWithin } from "./transitions.js";
 
 /**
  * Near a DST transition the engine walks runs of wall times (Zone.wallRunAt) instead of every wall time. Checked
@@ -13,18 +14,9 @@ import type { CronTrigger } from "../../src/recurrence/trigger-schema.js";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const COUNT = 5;
 
-/** Zones with one-hour, two-hour (Troll) and half-hour (Lord Howe) transitions, in both hemispheres. */
-const ZONES = [
-  "America/Los_Angeles",
-  "Europe/Berlin",
-  "Australia/Sydney",
-  "Antarctica/Troll",
-  "Australia/Lord_Howe",
-  "America/St_Johns",
-];
+const ZONES = [...TRANSITION_ZONES, "America/St_Johns"];
 const EXPRESSIONS = [
   "* * * * *",
   "*/7 * * * *",
@@ -36,23 +28,6 @@ const EXPRESSIONS = [
   "0 30 * * * *",
   "0 45 1 * * *",
 ];
-
-/** The transitions of a zone within [fromMs, toMs], to the second. */
-function transitionsWithin(zone: Zone, fromMs: number, toMs: number): number[] {
-  const found: number[] = [];
-  for (let low = fromMs; low < toMs; low += 7 * DAY) {
-    let start = low;
-    let end = Math.min(low + 7 * DAY, toMs);
-    if (zone.transitionShiftWithin(start, end) === 0) continue;
-    while (end - start > 1000) {
-      const middle = start + Math.floor((end - start) / 2000) * 1000;
-      if (zone.transitionShiftWithin(start, middle) > 0) end = middle;
-      else start = middle;
-    }
-    found.push(end);
-  }
-  return found;
-}
 
 const caseArb = fc
   .record({
