@@ -64,8 +64,8 @@ export function addScheduleFlags(command: Command): Command {
       "--time-zone <zone>",
       'Windows ("Pacific Standard Time") or IANA ("America/Los_Angeles") zone; default UTC',
     )
-    .option("--hours <list>", "recurrence: hours of the day, e.g. 9,17")
-    .option("--minutes <list>", "recurrence: minutes of the hour, e.g. 0,30")
+    .option("--hours <list>", "recurrence: hours of the day, e.g. 9,17 (Day, Week, Month)")
+    .option("--minutes <list>", "recurrence: minutes of the hour, e.g. 0,30 (Hour, Day, Week, Month)")
     .option("--time-of-day <hh:mm>", "recurrence: one time of day")
     .option("--week-days <list>", "recurrence: e.g. Monday,Wednesday (Week)")
     .option("--month-days <list>", "recurrence: e.g. 1,15,-1 (-1 is the last day) (Month)")

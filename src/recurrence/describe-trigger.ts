@@ -138,6 +138,12 @@ function describeRecurrence(trigger: RecurrenceTrigger): string {
     }
     return `${cadence}${exact ? "" : simpleDayAndTime(trigger.frequency, start)}, ${timeZone}${window}`;
   }
+  if (trigger.frequency === "Hour" && trigger.minutes !== undefined) {
+    // Data Factory's hourly pattern: every interval-th hour, counted from the hour of startTime or creation.
+    const minutes = `minute${trigger.minutes.length === 1 ? "" : "s"} ${joinNumbers(trigger.minutes)}`;
+    const counted = trigger.interval > 1 && start === undefined ? ", counted from the hour of creation" : "";
+    return `${cadence} at ${minutes}${counted}, ${timeZone}${window}`;
+  }
   const days = patternDays(trigger, start);
   return `${cadence}${days}${patternTimes(trigger, start)}, ${timeZone}${window}`;
 }

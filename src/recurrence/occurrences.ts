@@ -11,7 +11,8 @@ import {
   weekdayOfDay,
 } from "./calendar.js";
 import { parseDateTimeText } from "./date-time-text.js";
-import { zoneOf, type Zone } from "./time-zones.js";
+import { StepBudget, StepLimitError } from "./step-budget.js";
+import { MAX_ZONE_OFFSET_MS, zoneOf, type Zone } from "./time-zones.js";
 import type { CronTrigger, RecurrenceTrigger, TimeTrigger } from "./trigger-schema.js";
 import { isPatterned, WEEK_DAYS } from "./trigger-schema.js";
 import {
@@ -47,15 +48,47 @@ class ExactDurationOccurrences implements OccurrenceSequence {
     private readonly stepMs: number,
     private readonly lowestAfterMs: number,
     private readonly endMs: number,
+    private readonly budget: StepBudget,
   ) {}
 
   nextAfter(afterMs: number): number | undefined {
+    this.budget.spend(1);
     const after = afterMs > this.lowestAfterMs ? afterMs : this.lowestAfterMs;
     const next =
       after < this.startMs
         ? this.startMs
         : this.startMs + (Math.floor((after - this.startMs) / this.stepMs) + 1) * this.stepMs;
     return next <= this.endMs ? next : undefined;
+  }
+}
+
+/**
+ * `minutes` with frequency Hour (CONTRACT 2.1, the aliases of Data Factory): those minutes of every interval-th
+ * hour, counted from the hour that contains startTime (or the creation). Hours are exact durations, as for every
+ * Hour recurrence, so DST neither skips nor repeats one.
+ */
+class MinutesOfNthHourOccurrences implements OccurrenceSequence {
+  constructor(
+    private readonly anchorHourMs: number,
+    private readonly periodMs: number,
+    private readonly minuteOffsetsMs: readonly number[],
+    private readonly lowestAfterMs: number,
+    private readonly endMs: number,
+    private readonly budget: StepBudget,
+  ) {}
+
+  nextAfter(afterMs: number): number | undefined {
+    this.budget.spend(1);
+    const after = afterMs > this.lowestAfterMs ? afterMs : this.lowestAfterMs;
+    let period = Math.max(0, Math.floor((after - this.anchorHourMs) / this.periodMs));
+    // The first candidate after `after` is in the period containing it or in the next one.
+    for (; ; period++) {
+      const hourMs = this.anchorHourMs + period * this.periodMs;
+      for (const offsetMs of this.minuteOffsetsMs) {
+        const candidate = hourMs + offsetMs;
+        if (candidate > after) return candidate <= this.endMs ? candidate : undefined;
+      }
+    }
   }
 }
 
@@ -69,12 +102,14 @@ interface WallTimeOptions {
   lowestWallMs: number;
   /** Cron expressions that fire every hour also fire in the repeated hour of a fold (CONTRACT 2.1 rule 3). */
   firesInRepeatedHour: boolean;
+  budget: StepBudget;
 }
 
 /**
  * Occurrences defined by wall times in a zone. A wall time in a DST gap fires the gap's length later
  * (02:30 becomes 03:30), one in a fold at its first occurrence, so near a transition the mapping is
- * not monotone; the slow path then looks at every wall time that can map near `after`.
+ * not monotone; the slow path then walks the runs of wall times that map by one offset (Zone.wallRunAt),
+ * with one look-up of the pattern per run, never one per wall time.
  */
 class WallTimeOccurrences implements OccurrenceSequence {
   private readonly lowestAfterMs: number;
@@ -82,6 +117,10 @@ class WallTimeOccurrences implements OccurrenceSequence {
   private readonly fixedFirstMs: number | undefined;
   private readonly lowestWallMs: number;
   private readonly firesInRepeatedHour: boolean;
+  private readonly budget: StepBudget;
+  /** The last look-up: the first wall time at or after `lookedUpFromMs` is `lookedUpWallMs` (none: undefined). */
+  private lookedUpFromMs = Number.NaN;
+  private lookedUpWallMs: number | undefined;
 
   constructor(
     private readonly zone: Zone,
@@ -93,9 +132,11 @@ class WallTimeOccurrences implements OccurrenceSequence {
     this.fixedFirstMs = options.fixedFirstMs;
     this.lowestWallMs = options.lowestWallMs;
     this.firesInRepeatedHour = options.firesInRepeatedHour;
+    this.budget = options.budget;
   }
 
   nextAfter(afterMs: number): number | undefined {
+    this.budget.spend(1);
     const after = afterMs > this.lowestAfterMs ? afterMs : this.lowestAfterMs;
     if (after >= this.endMs) return undefined;
     const next =
@@ -105,48 +146,70 @@ class WallTimeOccurrences implements OccurrenceSequence {
     return next !== undefined && next <= this.endMs ? next : undefined;
   }
 
-  private firstMappedAfter(after: number): number | undefined {
-    const zone = this.zone;
-    const wallAfter = zone.wallAt(after);
-    const wall = this.wallTimes.firstAtOrAfter(Math.max(Math.floor(wallAfter) + 1, this.lowestWallMs));
-    const candidate = wall === undefined ? undefined : zone.instantOfWall(wall);
-    const rangeEnd =
-      (candidate !== undefined && candidate > after ? candidate : after) + TRANSITION_WINDOW_MS;
-    const shift = zone.transitionShiftWithin(after - TRANSITION_WINDOW_MS, rangeEnd);
-    // No transition between `after` and the candidate: wall time and instant differ by one fixed offset.
-    if (shift === 0 && (candidate === undefined || candidate > after)) return candidate;
-    return this.firstMappedAfterNearTransition(after, wallAfter, shift, rangeEnd);
+  /** The first matching wall time at or after wallMs; repeated look-ups of one stretch are answered from the last. */
+  private firstWallAtOrAfter(wallMs: number): number | undefined {
+    const from = Math.max(wallMs, this.lowestWallMs);
+    const last = this.lookedUpWallMs;
+    if (from >= this.lookedUpFromMs && (last === undefined || from <= last)) return last;
+    this.budget.spend(1);
+    const found = this.wallTimes.firstAtOrAfter(from);
+    this.lookedUpFromMs = from;
+    this.lookedUpWallMs = found;
+    return found;
   }
 
-  private firstMappedAfterNearTransition(
-    after: number,
-    wallAfter: number,
-    initialShift: number,
-    initialRangeEnd: number,
-  ): number | undefined {
+  private firstMappedAfter(after: number): number | undefined {
     const zone = this.zone;
-    let shift = initialShift;
-    let rangeEnd = initialRangeEnd;
+    const wall = this.firstWallAtOrAfter(Math.floor(zone.wallAt(after)) + 1);
+    const candidate = wall === undefined ? undefined : zone.instantOfWall(wall);
+    // With no transition near `after`, no earlier wall time maps after it; with none near the candidate, no later
+    // one maps before it. Transitions in between do not matter: the mapping is monotone away from them.
+    if (
+      (candidate === undefined || candidate > after) &&
+      zone.transitionShiftWithin(after - TRANSITION_WINDOW_MS, after + TRANSITION_WINDOW_MS) === 0 &&
+      (candidate === undefined ||
+        zone.transitionShiftWithin(candidate - TRANSITION_WINDOW_MS, candidate + TRANSITION_WINDOW_MS) === 0)
+    ) {
+      return candidate;
+    }
+    return this.firstMappedAfterNearTransition(after);
+  }
+
+  /**
+   * The earliest instant after `after` of any matching wall time, run by run from the lowest wall time that can
+   * map after it. In a run every wall time maps by one offset, so the first wall time whose instant is after
+   * `after` is the run's best; a look-up that lands beyond the run skips the runs in between, which hold none.
+   */
+  private firstMappedAfterNearTransition(after: number): number | undefined {
+    const zone = this.zone;
     let best = Number.POSITIVE_INFINITY;
-    // A wall time maps with an offset at most `shift` away from the offset at `after`.
-    let wall = this.wallTimes.firstAtOrAfter(Math.max(wallAfter - shift, this.lowestWallMs));
-    let stopWall = Number.POSITIVE_INFINITY;
-    while (wall !== undefined && wall <= stopWall) {
-      const first = zone.instantOfWall(wall);
-      if (first > after && first < best) best = first;
-      if (this.firesInRepeatedHour) {
-        const second = zone.secondInstantOfWall(wall);
-        if (second !== undefined && second > after && second < best) best = second;
-      }
-      if (best !== Number.POSITIVE_INFINITY) {
-        if (best > rangeEnd) {
-          shift = Math.max(shift, zone.transitionShiftWithin(rangeEnd, best + TRANSITION_WINDOW_MS));
-          rangeEnd = best + TRANSITION_WINDOW_MS;
+    let wall = Math.max(after - MAX_ZONE_OFFSET_MS, this.lowestWallMs);
+    // Wall times from `wall` on map to instants of at least wall - MAX_ZONE_OFFSET_MS.
+    while (wall - MAX_ZONE_OFFSET_MS < best && wall - MAX_ZONE_OFFSET_MS <= this.endMs) {
+      this.budget.spend(1);
+      const run = zone.wallRunAt(wall);
+      const offsets =
+        this.firesInRepeatedHour && run.secondOffsetMs !== undefined
+          ? [run.firstOffsetMs, run.secondOffsetMs]
+          : [run.firstOffsetMs];
+      let nextWall = run.endWallMs;
+      let exhausted = false;
+      for (const offsetMs of offsets) {
+        // Wall w of this run maps to w - offsetMs, which is after `after` from after + 1 + offsetMs on.
+        const from = Math.max(wall, after + 1 + offsetMs);
+        if (wall - offsetMs >= best || from >= run.endWallMs) continue;
+        const found = this.firstWallAtOrAfter(from);
+        if (found === undefined) {
+          exhausted = true;
+        } else if (found < run.endWallMs) {
+          best = Math.min(best, found - offsetMs);
+        } else {
+          // No wall time in [from, found), so none in the runs before `found` either.
+          nextWall = Math.max(nextWall, found);
         }
-        // Later wall times map to instants at least (wall - shift - offset), so none beats `best` past this.
-        stopWall = zone.wallAt(best) + shift;
       }
-      wall = this.wallTimes.firstAtOrAfter(wall + 1);
+      if (exhausted || nextWall === Number.POSITIVE_INFINITY) break;
+      wall = nextWall;
     }
     return best === Number.POSITIVE_INFINITY ? undefined : best;
   }
@@ -185,7 +248,7 @@ function timesOfDay(trigger: RecurrenceTrigger, anchorWallMs: number): number[] 
   return sortedNumbers(times);
 }
 
-function patternedDays(trigger: RecurrenceTrigger, anchorDay: number): DaySelector {
+function patternedDays(trigger: RecurrenceTrigger, anchorDay: number, budget: StepBudget): DaySelector {
   switch (trigger.frequency) {
     case "Week": {
       const weekdays = trigger.weekDays?.map(weekdayIndex) ?? [weekdayOfDay(anchorDay)];
@@ -198,7 +261,7 @@ function patternedDays(trigger: RecurrenceTrigger, anchorDay: number): DaySelect
       }));
       const monthDays =
         trigger.monthDays ?? (trigger.monthlyOccurrences === undefined ? [dayOfMonthOfDay(anchorDay)] : []);
-      return new DaysOfNthMonth(anchorDay, trigger.interval, sortedNumbers(monthDays), occurrences);
+      return new DaysOfNthMonth(anchorDay, trigger.interval, sortedNumbers(monthDays), occurrences, budget);
     }
     default:
       return new EveryNthDay(anchorDay, trigger.interval);
@@ -214,16 +277,30 @@ function compileRecurrence(
   zone: Zone,
   activatedMs: number,
   endMs: number,
+  budget: StepBudget,
 ): OccurrenceSequence {
   const start =
     trigger.startTime === undefined ? undefined : instantOfText(trigger.startTime, zone, "startTime");
   const startMs = start?.instantMs ?? activatedMs;
   const anchorWallMs = start?.wallMs ?? zone.wallAt(activatedMs);
 
+  if (trigger.frequency === "Hour" && trigger.minutes !== undefined) {
+    // The local hour containing the start began this long before it (its minutes, seconds and ms).
+    const anchorHourMs = startMs - (((anchorWallMs % HOUR_MS) + HOUR_MS) % HOUR_MS);
+    return new MinutesOfNthHourOccurrences(
+      anchorHourMs,
+      trigger.interval * HOUR_MS,
+      sortedNumbers(trigger.minutes).map((minute) => minute * MINUTE_MS),
+      // As for every patterned recurrence: strictly after startTime, and not before activation.
+      Math.max(startMs, activatedMs - 1),
+      endMs,
+      budget,
+    );
+  }
   if (isPatterned(trigger)) {
     const anchorDay = dayNumberOf(anchorWallMs);
     const wallTimes = new PatternedWallTimes(
-      patternedDays(trigger, anchorDay),
+      patternedDays(trigger, anchorDay, budget),
       timesOfDay(trigger, anchorWallMs),
     );
     // The first run is strictly after startTime (a matching startTime does not fire) and not before activation.
@@ -233,19 +310,26 @@ function compileRecurrence(
       fixedFirstMs: undefined,
       lowestWallMs: Number.NEGATIVE_INFINITY,
       firesInRepeatedHour: false,
+      budget,
     });
   }
 
   const lowestAfterMs = activatedMs - 1;
   switch (trigger.frequency) {
     case "Minute":
-      return new ExactDurationOccurrences(startMs, trigger.interval * MINUTE_MS, lowestAfterMs, endMs);
+      return new ExactDurationOccurrences(
+        startMs,
+        trigger.interval * MINUTE_MS,
+        lowestAfterMs,
+        endMs,
+        budget,
+      );
     case "Hour":
-      return new ExactDurationOccurrences(startMs, trigger.interval * HOUR_MS, lowestAfterMs, endMs);
+      return new ExactDurationOccurrences(startMs, trigger.interval * HOUR_MS, lowestAfterMs, endMs, budget);
     default: {
       const wallTimes =
         trigger.frequency === "Month"
-          ? new MonthlySteppedWallTimes(anchorWallMs, trigger.interval)
+          ? new MonthlySteppedWallTimes(anchorWallMs, trigger.interval, budget)
           : new SteppedWallTimes(
               anchorWallMs,
               trigger.interval * (trigger.frequency === "Week" ? WEEK_MS : DAY_MS),
@@ -257,6 +341,7 @@ function compileRecurrence(
         fixedFirstMs: startMs,
         lowestWallMs: anchorWallMs + 1,
         firesInRepeatedHour: false,
+        budget,
       });
     }
   }
@@ -274,6 +359,7 @@ function compileCron(
   zone: Zone,
   activatedMs: number,
   endMs: number,
+  budget: StepBudget,
 ): OccurrenceSequence {
   const startMs =
     trigger.startTime === undefined
@@ -281,18 +367,27 @@ function compileCron(
       : instantOfText(trigger.startTime, zone, "startTime").instantMs;
   // Parsed in UTC, the expression walks wall-clock fields; the zone maps them to instants.
   const expression = CronExpressionParser.parse(trigger.expression, { currentDate: new Date(0), tz: "UTC" });
-  return new WallTimeOccurrences(zone, new CronWallTimes(expression), {
+  return new WallTimeOccurrences(zone, new CronWallTimes(expression, budget), {
     // Instants at or after startTime fire (CONTRACT 2.2), and none before activation.
     lowestAfterMs: Math.max(startMs, activatedMs) - 1,
     endMs,
     fixedFirstMs: undefined,
     lowestWallMs: Number.NEGATIVE_INFINITY,
     firesInRepeatedHour: cronFiresEveryHour(trigger.expression),
+    budget,
   });
 }
 
-/** Compiles once (parse times, resolve zone, sort sets) so that nextAfter is fast. */
-export function compileOccurrences(trigger: TimeTrigger, activatedAt: Date): OccurrenceSequence {
+/**
+ * Compiles once (parse times, resolve zone, sort sets) so that nextAfter is fast. Every nextAfter spends from
+ * `budget`, and throws StepLimitError once it is spent: one budget is one computation (a request, or one
+ * schedule in a scheduling pass).
+ */
+export function compileOccurrences(
+  trigger: TimeTrigger,
+  activatedAt: Date,
+  budget: StepBudget = new StepBudget(),
+): OccurrenceSequence {
   const zone = zoneOf(trigger.timeZone ?? "UTC");
   const activatedMs = activatedAt.getTime();
   const endMs =
@@ -300,26 +395,41 @@ export function compileOccurrences(trigger: TimeTrigger, activatedAt: Date): Occ
       ? LATEST_INSTANT_MS
       : Math.min(instantOfText(trigger.endTime, zone, "endTime").instantMs, LATEST_INSTANT_MS);
   return trigger.type === "cron"
-    ? compileCron(trigger, zone, activatedMs, endMs)
-    : compileRecurrence(trigger, zone, activatedMs, endMs);
+    ? compileCron(trigger, zone, activatedMs, endMs, budget)
+    : compileRecurrence(trigger, zone, activatedMs, endMs, budget);
 }
 
 /** Up to `count` instants strictly after `after`, ascending. */
-export function nextOccurrences(trigger: TimeTrigger, activatedAt: Date, after: Date, count: number): Date[] {
-  const sequence = compileOccurrences(trigger, activatedAt);
+export function nextOccurrences(
+  trigger: TimeTrigger,
+  activatedAt: Date,
+  after: Date,
+  count: number,
+  budget: StepBudget = new StepBudget(),
+): Date[] {
+  const sequence = compileOccurrences(trigger, activatedAt, budget);
   const instants: Date[] = [];
   let cursor = after.getTime();
-  while (instants.length < count) {
-    const next = sequence.nextAfter(cursor);
-    if (next === undefined) break;
-    instants.push(new Date(next));
-    cursor = next;
+  try {
+    while (instants.length < count) {
+      const next = sequence.nextAfter(cursor);
+      if (next === undefined) break;
+      instants.push(new Date(next));
+      cursor = next;
+    }
+  } catch (error) {
+    if (!(error instanceof StepLimitError)) throw error;
+    throw new StepLimitError(error.limit, instants.length);
   }
   return instants;
 }
 
 /** The first occurrence at or after activatedAt, i.e. nextRunAt right after creation/re-enabling; null if none. */
-export function firstOccurrence(trigger: TimeTrigger, activatedAt: Date): Date | null {
-  const next = compileOccurrences(trigger, activatedAt).nextAfter(activatedAt.getTime() - 1);
+export function firstOccurrence(
+  trigger: TimeTrigger,
+  activatedAt: Date,
+  budget: StepBudget = new StepBudget(),
+): Date | null {
+  const next = compileOccurrences(trigger, activatedAt, budget).nextAfter(activatedAt.getTime() - 1);
   return next === undefined ? null : new Date(next);
 }

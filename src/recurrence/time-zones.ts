@@ -64,20 +64,41 @@ export interface Zone {
   secondInstantOfWall(wallMs: number): number | undefined;
   /** The largest absolute offset change (ms) of any transition at an instant within [fromMs, toMs]; 0 if none. */
   transitionShiftWithin(fromMs: number, toMs: number): number;
+  /** How the wall times from wallMs on map to instants, up to the next wall time where a transition changes that. */
+  wallRunAt(wallMs: number): WallRun;
 }
 
+/**
+ * A run of consecutive wall times [wallMs, endWallMs) that all map to instants by one translation: each wall
+ * time's instant is `wall - firstOffsetMs` (by CONTRACT 2.1 rule 3, so in a gap the offset before it), and in a
+ * fold also `wall - secondOffsetMs`. The mapping changes only at a transition's two wall times (the clock just
+ * before and just after it), so a run is found from the transitions near wallMs.
+ */
+export interface WallRun {
+  readonly firstOffsetMs: number;
+  readonly secondOffsetMs: number | undefined;
+  readonly endWallMs: number;
+}
+
+/** Beyond every offset tzdata knows (LMT reaches +15:13:42 and -15:56:08): t = wall - offset is within it. */
+export const MAX_ZONE_OFFSET_MS = 26 * 3_600_000;
+
 const SECOND_MS = 1000;
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Transitions are tabulated per span of this length; a whole number of seconds, as tz transitions are. */
-const SPAN_MS = 366 * DAY_MS;
+/**
+ * Transitions are tabulated per span of this length; a whole number of seconds, as tz transitions are. A month
+ * rather than a year, so that mapping one wall time in a year not seen before samples a month of offsets, not a
+ * year of them: a yearly schedule previewed over a century costs a few ms, not a third of a second.
+ */
+const SPAN_MS = 32 * DAY_MS;
+/** About 90 years of spans per zone, a few hundred kB. */
+const MAX_CACHED_SPANS = 1024;
 /**
  * Offsets are sampled this often, then bisected to the second. tzdata's closest pair of transitions that undo
  * each other is 4 days apart (Africa/Freetown, 1939), so daily samples see every transition.
  */
 const SAMPLE_STEP_MS = DAY_MS;
-/** Beyond every offset tzdata knows (LMT reaches +15:13:42 and -15:56:08), so t = wall - offset is within it. */
-const MAX_OFFSET_MS = 26 * HOUR_MS;
+const MAX_OFFSET_MS = MAX_ZONE_OFFSET_MS;
 
 interface Transition {
   readonly atMs: number;
@@ -165,6 +186,42 @@ class TransitionTableZone implements Zone {
     return shift;
   }
 
+  wallRunAt(wallMs: number): WallRun {
+    // One pass over the pieces of constant offset, as instantOfWall and secondInstantOfWall make. A transition at
+    // t moves the mapping at the wall times t + offset before and t + offset after, both within MAX_OFFSET_MS of t;
+    // a run is capped at that distance so that later transitions need not be looked at.
+    let offset = this.collectTransitions(wallMs - MAX_OFFSET_MS, wallMs + 2 * MAX_OFFSET_MS);
+    let startMs = Number.NEGATIVE_INFINITY;
+    let firstMs = Number.NaN;
+    let secondMs: number | undefined;
+    let gapMs = Number.NaN;
+    let endWallMs = wallMs + MAX_OFFSET_MS;
+    for (let index = 0; ; index++) {
+      const next = this.found[index];
+      const endMs = next === undefined ? Number.POSITIVE_INFINITY : next.atMs;
+      const candidate = wallMs - offset;
+      if (candidate >= startMs && candidate < endMs) {
+        if (Number.isNaN(firstMs)) firstMs = candidate;
+        else secondMs ??= candidate;
+      }
+      if (next === undefined) break;
+      if (Number.isNaN(gapMs) && candidate >= endMs && wallMs - next.offsetAfterMs < endMs) gapMs = candidate;
+      const beforeWallMs = next.atMs + offset;
+      const afterWallMs = next.atMs + next.offsetAfterMs;
+      if (beforeWallMs > wallMs && beforeWallMs < endWallMs) endWallMs = beforeWallMs;
+      if (afterWallMs > wallMs && afterWallMs < endWallMs) endWallMs = afterWallMs;
+      startMs = endMs;
+      offset = next.offsetAfterMs;
+    }
+    // A wall time no piece holds is in a gap: it keeps the offset before it (CONTRACT 2.1 rule 3).
+    if (Number.isNaN(firstMs)) firstMs = gapMs;
+    return {
+      firstOffsetMs: wallMs - firstMs,
+      secondOffsetMs: secondMs === undefined ? undefined : wallMs - secondMs,
+      endWallMs,
+    };
+  }
+
   /** Fills `found` with the transitions at instants in (fromMs, toMs]; returns the offset at fromMs. */
   private collectTransitions(fromMs: number, toMs: number): number {
     this.found.length = 0;
@@ -183,6 +240,8 @@ class TransitionTableZone implements Zone {
     let span = this.spans.get(key);
     if (span === undefined) {
       span = this.tabulateSpan(key * SPAN_MS);
+      // Requests may name any year up to 9999: keep the memory a zone holds bounded, at the cost of re-reading.
+      if (this.spans.size >= MAX_CACHED_SPANS) this.spans.clear();
       this.spans.set(key, span);
     }
     this.lastSpanKey = key;
@@ -252,7 +311,14 @@ class FixedOffsetZone implements Zone {
   transitionShiftWithin(): number {
     return 0;
   }
+
+  wallRunAt(): WallRun {
+    return { firstOffsetMs: this.offsetMs, secondOffsetMs: undefined, endWallMs: Number.POSITIVE_INFINITY };
+  }
 }
+
+/** en-US's numeric form, "1/31/2026 AD, 02:30:00": parsed directly, as format() costs half of formatToParts(). */
+const EN_US_DATE_TIME = /^(\d+)\/(\d+)\/(\d+) (AD|BC), (\d+):(\d+):(\d+)$/;
 
 /** The offset of an instant (whole seconds) as Intl's tz data gives it: its wall-clock fields minus itself. */
 function intlOffsetSampler(ianaName: string): (secondMs: number) => number {
@@ -267,26 +333,39 @@ function intlOffsetSampler(ianaName: string): (secondMs: number) => number {
     minute: "numeric",
     second: "numeric",
   });
-  return (secondMs) => {
-    let year = 0;
-    let month = 0;
-    let day = 0;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    let beforeCommonEra = false;
-    for (const part of format.formatToParts(secondMs)) {
-      if (part.type === "year") year = Number(part.value);
-      else if (part.type === "month") month = Number(part.value);
-      else if (part.type === "day") day = Number(part.value);
-      else if (part.type === "hour") hour = Number(part.value);
-      else if (part.type === "minute") minute = Number(part.value);
-      else if (part.type === "second") second = Number(part.value);
-      else if (part.type === "era") beforeCommonEra = part.value === "BC";
+  const wallFields = (secondMs: number): number[] => {
+    const match = EN_US_DATE_TIME.exec(format.format(secondMs));
+    if (match) {
+      const [, month, day, year, era, hour, minute, second] = match;
+      return [
+        Number(year),
+        era === "BC" ? 1 : 0,
+        Number(month),
+        Number(day),
+        Number(hour),
+        Number(minute),
+        Number(second),
+      ];
     }
+    // Another ICU may punctuate differently; the parts are the same whatever the punctuation.
+    const fields = [0, 0, 0, 0, 0, 0, 0];
+    for (const part of format.formatToParts(secondMs)) {
+      if (part.type === "year") fields[0] = Number(part.value);
+      else if (part.type === "era") fields[1] = part.value === "BC" ? 1 : 0;
+      else if (part.type === "month") fields[2] = Number(part.value);
+      else if (part.type === "day") fields[3] = Number(part.value);
+      else if (part.type === "hour") fields[4] = Number(part.value);
+      else if (part.type === "minute") fields[5] = Number(part.value);
+      else if (part.type === "second") fields[6] = Number(part.value);
+    }
+    return fields;
+  };
+  return (secondMs) => {
+    const [year = 0, beforeCommonEra = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] =
+      wallFields(secondMs);
     const wall = new Date(0);
     // setUTCFullYear, unlike Date.UTC, takes years 0-99 literally.
-    wall.setUTCFullYear(beforeCommonEra ? 1 - year : year, month - 1, day);
+    wall.setUTCFullYear(beforeCommonEra === 1 ? 1 - year : year, month - 1, day);
     wall.setUTCHours(hour, minute, second, 0);
     return wall.getTime() - secondMs;
   };

@@ -1,7 +1,9 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { parseDateTimeText, type DateTimeText } from "./date-time-text.js";
+import { StepBudget } from "./step-budget.js";
 import { resolveTimeZone, zoneOf } from "./time-zones.js";
+import { CronWallTimes } from "./wall-times.js";
 
 /** Azure ML's ScheduleRecurrence frequencies, with the Logic Apps / Data Factory interval limits. */
 export const FREQUENCIES = ["Minute", "Hour", "Day", "Week", "Month"] as const;
@@ -24,6 +26,18 @@ export const WEEK_DAYS = [
   "Sunday",
 ] as const;
 export type WeekDay = (typeof WEEK_DAYS)[number];
+
+const WEEK_DAY_BY_LOWER_CASE = new Map<string, WeekDay>(WEEK_DAYS.map((day) => [day.toLowerCase(), day]));
+
+/**
+ * A weekday name in any letter case, as Data Factory documents them ("monday"), returned capitalised as the API
+ * documents them ("Monday"), so that what a client reads back compares equal to the SDK's names.
+ */
+const weekDay = z
+  .string()
+  .transform((name) => WEEK_DAY_BY_LOWER_CASE.get(name.toLowerCase()) ?? name)
+  .pipe(z.enum(WEEK_DAYS))
+  .meta({ description: "Monday … Sunday, in any letter case; returned capitalised.", example: "Monday" });
 
 /** Python SDK (snake_case) names accepted on input, mapped to the API's camelCase names. */
 const SNAKE_CASE_ALIASES: Record<string, string> = {
@@ -66,9 +80,15 @@ const timeZoneName = z
   })
   .meta({ example: "Pacific Standard Time" });
 
+/**
+ * "hh:mm", or "h:mm" as the Python SDK's `[0-9]{1,2}:[0-9]{2}` allows ("4:50" in the SDK for R's issue #429);
+ * returned as "hh:mm", the API's one form.
+ */
 const timeOfDay = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be "hh:mm" (00:00 to 23:59)' })
+  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { message: 'must be "hh:mm" or "h:mm" (00:00 to 23:59)' })
+  .transform((text) => text.padStart(5, "0"))
+  .pipe(z.string())
   .meta({ example: "02:30" });
 
 const uniqueList = <T extends z.ZodType>(item: T) =>
@@ -85,7 +105,7 @@ const monthDay = z
   });
 
 const monthlyOccurrence = z.strictObject({
-  day: z.enum(WEEK_DAYS),
+  day: weekDay,
   occurrence: z
     .number()
     .int()
@@ -104,7 +124,7 @@ const recurrenceFields = z.strictObject({
   hours: uniqueList(z.number().int().min(0).max(23)).optional(),
   minutes: uniqueList(z.number().int().min(0).max(59)).optional(),
   timeOfDay: timeOfDay.optional(),
-  weekDays: uniqueList(z.enum(WEEK_DAYS)).optional(),
+  weekDays: uniqueList(weekDay).optional(),
   monthDays: uniqueList(monthDay).optional(),
   monthlyOccurrences: z
     .array(monthlyOccurrence)
@@ -142,10 +162,14 @@ export const recurrenceTriggerSchema = recurrenceFields.superRefine((trigger, ct
     issue(ctx, "interval", `must be at most ${max} for frequency ${trigger.frequency}`);
   }
   const timed = trigger.frequency === "Day" || trigger.frequency === "Week" || trigger.frequency === "Month";
-  for (const field of ["hours", "minutes", "timeOfDay"] as const) {
+  for (const field of ["hours", "timeOfDay"] as const) {
     if (trigger[field] !== undefined && !timed) {
       issue(ctx, field, "is allowed only with frequency Day, Week or Month");
     }
+  }
+  // Data Factory's "every hour at :15 and :45": minutes of every interval-th hour (CONTRACT 2.1, aliases).
+  if (trigger.minutes !== undefined && !timed && trigger.frequency !== "Hour") {
+    issue(ctx, "minutes", "is allowed only with frequency Hour, Day, Week or Month");
   }
   if (trigger.timeOfDay !== undefined && (trigger.hours !== undefined || trigger.minutes !== undefined)) {
     issue(ctx, "timeOfDay", "cannot be combined with hours or minutes");
@@ -167,8 +191,9 @@ export const cronTriggerSchema = z
     expression: z
       .string()
       .min(1)
-      .refine(isValidCronExpression, {
-        message: "must be a five-field cron or six-field NCRONTAB expression (seconds first)",
+      .superRefine((expression, ctx) => {
+        const problem = cronExpressionProblem(expression);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
       })
       .meta({ example: "0 30 2 * * 1-5" }),
     timeZone: timeZoneName.optional(),
@@ -177,15 +202,40 @@ export const cronTriggerSchema = z
   })
   .superRefine(checkStartBeforeEnd);
 
-function isValidCronExpression(expression: string): boolean {
+const MALFORMED_CRON = "must be a five-field cron or six-field NCRONTAB expression (seconds first)";
+/**
+ * The day and month fields of a cron expression repeat with the calendar: whether a day matches depends only on
+ * its month, its day of the month, its weekday and the month's length. The 28 years 2001–2028 hold every
+ * combination of those (the weekdays and leap years of the Gregorian calendar repeat every 28 years between two
+ * century years that are not leap years), so an expression no day of them matches never fires.
+ */
+const CYCLE_START_MS = Date.UTC(2001, 0, 1);
+const CYCLE_MONTHS = 28 * 12;
+const NEVER_FIRES =
+  "never fires: no day from 2001 to 2028 matches it, and those 28 years hold every combination of month, " +
+  "weekday and leap year, so no day ever will";
+
+/** What is wrong with a cron expression (CONTRACT 2.2), or undefined when it is a valid one that fires. */
+export function cronExpressionProblem(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6) return false;
-  try {
-    CronExpressionParser.parse(expression, { strict: false });
-    return true;
-  } catch {
-    return false;
+  if (fields.length !== 5 && fields.length !== 6) return MALFORMED_CRON;
+  // A schedule fires at most once a minute, as Azure ML's own schedules (minute granularity) do.
+  if (fields.length === 6 && !/^\d+$/.test(fields[0] ?? "")) {
+    return "fires more than once a minute: its seconds field (the first of six) must be one value from 0 to 59, such as 0";
   }
+  let parsed;
+  try {
+    parsed = CronExpressionParser.parse(expression, { strict: false, tz: "UTC", currentDate: new Date(0) });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // cron-parser refuses a day of the month that no month the expression names has (31 in April and June).
+    if (reason === "Invalid explicit day of month definition") {
+      return `${NEVER_FIRES} (no month it names has that day of the month)`;
+    }
+    return `${MALFORMED_CRON}: ${reason}`;
+  }
+  const days = new CronWallTimes(parsed, new StepBudget(Number.POSITIVE_INFINITY), CYCLE_MONTHS);
+  return days.firstAtOrAfter(CYCLE_START_MS) === undefined ? NEVER_FIRES : undefined;
 }
 
 const DATASTORE_NAME = /^[A-Za-z0-9_]{1,255}$/;

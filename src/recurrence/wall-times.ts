@@ -1,10 +1,12 @@
 import type { CronExpression } from "cron-parser";
+import type { StepBudget } from "./step-budget.js";
 import {
   DAY_MS,
   daysInMonthIndex,
   dayNumberOf,
   firstDayOfMonthIndex,
   monthIndexOfDay,
+  monthOfMonthIndex,
   weekdayOfDay,
 } from "./calendar.js";
 
@@ -13,12 +15,15 @@ import {
  * ascending order. The DST mapping to instants is done by the caller (occurrences.ts).
  */
 export interface WallTimes {
-  /** The first matching wall time at or after wallMs, or undefined when none (within the search bound). */
+  /**
+   * The first matching wall time at or after wallMs, or undefined when none (within the search bound). A
+   * look-up that walks the calendar spends a step from its budget per month (or, for cron, per day) it examines.
+   */
   firstAtOrAfter(wallMs: number): number | undefined;
 }
 
 /** Impossible patterns (Feb 30 in every 12th month) end instead of searching forever. */
-const SEARCH_BOUND_MONTHS = 100 * 12;
+export const SEARCH_BOUND_MONTHS = 100 * 12;
 
 /** `anchor + k × step`, k ≥ 0: a simple Day or Week recurrence. */
 export class SteppedWallTimes implements WallTimes {
@@ -42,6 +47,7 @@ export class MonthlySteppedWallTimes implements WallTimes {
   constructor(
     anchorWallMs: number,
     private readonly interval: number,
+    private readonly budget: StepBudget,
   ) {
     const day = dayNumberOf(anchorWallMs);
     this.anchorMonth = monthIndexOfDay(day);
@@ -57,8 +63,12 @@ export class MonthlySteppedWallTimes implements WallTimes {
       const month = this.anchorMonth + k * this.interval;
       if (this.dayOfMonth > daysInMonthIndex(month)) continue;
       const candidate = (firstDayOfMonthIndex(month) + this.dayOfMonth - 1) * DAY_MS + this.timeOfDayMs;
-      if (candidate >= wallMs) return candidate;
+      if (candidate >= wallMs) {
+        this.budget.spend(k - firstK);
+        return candidate;
+      }
     }
+    this.budget.spend(lastK - firstK);
     return undefined;
   }
 }
@@ -140,6 +150,7 @@ export class DaysOfNthMonth implements DaySelector {
     private readonly interval: number,
     private readonly monthDays: readonly number[],
     private readonly occurrences: readonly MonthlyOccurrenceRule[],
+    private readonly budget: StepBudget,
   ) {
     this.anchorMonth = monthIndexOfDay(anchorDay);
   }
@@ -161,12 +172,14 @@ export class DaysOfNthMonth implements DaySelector {
       // Bit d-1 set means day d of the month is allowed; days are 1…31, so the mask fits in 31 bits.
       const allowed = this.allowedDaysMask(month) & ~((1 << (fromDayOfMonth - 1)) - 1);
       if (allowed !== 0) {
+        this.budget.spend(i);
         const dayOfMonth = 32 - Math.clz32(allowed & -allowed);
         return firstDayOfMonthIndex(month) + dayOfMonth - 1;
       }
       month += this.interval;
       fromDayOfMonth = 1;
     }
+    this.budget.spend(searchedMonths);
     return undefined;
   }
 
@@ -217,18 +230,128 @@ export class PatternedWallTimes implements WallTimes {
   }
 }
 
-/** A cron expression evaluated by cron-parser in UTC over wall-time ms, which is the zone's wall clock. */
+/**
+ * A cron expression over wall-time ms, the zone's wall clock. The days come from cron-parser's own day rule
+ * (`includesDate`, evaluated in UTC, which has no DST), day by day through the months the month field allows;
+ * the times of a day come from the second, minute and hour fields. cron-parser's `next()` is not used: it costs
+ * ~100 times more than a day's `includesDate` (bench/recurrence.ts), and a day found is kept, so the wall times
+ * of one day cost one look-up, not one each.
+ */
 export class CronWallTimes implements WallTimes {
-  constructor(private readonly expression: CronExpression) {}
+  private readonly hours: readonly number[];
+  private readonly minutes: readonly number[];
+  private readonly seconds: readonly number[];
+  private readonly firstTimeMs: number;
+  /** Indexed by month 1…12. */
+  private readonly monthAllowed: readonly boolean[];
+  /** A necessary condition for the day fields to match, so that most days are passed over without cron-parser. */
+  private readonly dayMayMatch: (dayOfMonth: number, isLastDay: boolean, weekday: number) => boolean;
+  /** The last day look-up: the first matching day at or after `lookedUpFromDay` is `matchingDay`. */
+  private lookedUpFromDay = Number.NaN;
+  private matchingDay: number | undefined;
+
+  constructor(
+    private readonly expression: CronExpression,
+    private readonly budget: StepBudget,
+    private readonly searchMonths = SEARCH_BOUND_MONTHS,
+  ) {
+    const ascending = (values: readonly (number | string)[]) => values.map(Number).sort((a, b) => a - b);
+    const fields = expression.fields;
+    this.hours = ascending(fields.hour.values);
+    this.minutes = ascending(fields.minute.values);
+    this.seconds = ascending(fields.second.values);
+    this.firstTimeMs = timeOfDayMs(this.hours[0] ?? 0, this.minutes[0] ?? 0, this.seconds[0] ?? 0);
+    const months = new Set(fields.month.values.map(Number));
+    this.monthAllowed = Array.from({ length: 13 }, (_, month) => months.has(month));
+    this.dayMayMatch = dayPrefilter(expression);
+  }
 
   firstAtOrAfter(wallMs: number): number | undefined {
-    // cron-parser's next() is strictly after its current date.
-    this.expression.reset(new Date(wallMs - 1));
-    try {
-      return this.expression.next().getTime();
-    } catch {
-      // cron-parser gives up ("loop limit exceeded") on expressions that never match again.
-      return undefined;
-    }
+    const day = dayNumberOf(wallMs);
+    const matching = this.firstMatchingDayAtOrAfter(day);
+    if (matching === undefined) return undefined;
+    if (matching > day) return matching * DAY_MS + this.firstTimeMs;
+    const time = this.firstTimeAtOrAfter(wallMs - day * DAY_MS);
+    if (time !== undefined) return day * DAY_MS + time;
+    const later = this.firstMatchingDayAtOrAfter(day + 1);
+    return later === undefined ? undefined : later * DAY_MS + this.firstTimeMs;
   }
+
+  private firstMatchingDayAtOrAfter(day: number): number | undefined {
+    const known = this.matchingDay;
+    if (day >= this.lookedUpFromDay && (known === undefined || day <= known)) return known;
+    const found = this.searchMatchingDay(day);
+    this.lookedUpFromDay = day;
+    this.matchingDay = found;
+    return found;
+  }
+
+  private searchMatchingDay(fromDay: number): number | undefined {
+    const fromMonth = monthIndexOfDay(fromDay);
+    for (let month = fromMonth; month < fromMonth + this.searchMonths; month++) {
+      this.budget.spend(1);
+      if (!this.monthAllowed[monthOfMonthIndex(month)]) continue;
+      const firstDay = firstDayOfMonthIndex(month);
+      const length = daysInMonthIndex(month);
+      // cron numbers weekdays from Sunday (0); weekdayOfDay from Monday.
+      const firstWeekday = (weekdayOfDay(firstDay) + 1) % 7;
+      for (
+        let dayOfMonth = month === fromMonth ? fromDay - firstDay + 1 : 1;
+        dayOfMonth <= length;
+        dayOfMonth++
+      ) {
+        if (!this.dayMayMatch(dayOfMonth, dayOfMonth === length, (firstWeekday + dayOfMonth - 1) % 7))
+          continue;
+        // At the day's first time of day the time fields match, so this asks the day fields alone.
+        this.budget.spend(1);
+        const day = firstDay + dayOfMonth - 1;
+        if (this.expression.includesDate(new Date(day * DAY_MS + this.firstTimeMs))) return day;
+      }
+    }
+    return undefined;
+  }
+
+  /** The first of the expression's times of day at or after `fromMs` (ms after midnight), or undefined. */
+  private firstTimeAtOrAfter(fromMs: number): number | undefined {
+    for (const hour of this.hours) {
+      if (timeOfDayMs(hour + 1, 0, 0) <= fromMs) continue;
+      for (const minute of this.minutes) {
+        if (timeOfDayMs(hour, minute + 1, 0) <= fromMs) continue;
+        for (const second of this.seconds) {
+          const time = timeOfDayMs(hour, minute, second);
+          if (time >= fromMs) return time;
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Days that cron-parser's day rule can match (a superset: `includesDate` decides): day of the month in the
+ * field's values or `L` on the last day; weekday in the field's values, `5L` and `1#2` counted by their weekday;
+ * either one when both fields are restricted, as cron-parser's rule 1 (standard cron's "either") has it.
+ */
+function dayPrefilter(
+  expression: CronExpression,
+): (dayOfMonth: number, isLastDay: boolean, weekday: number) => boolean {
+  const { dayOfMonth, dayOfWeek } = expression.fields;
+  const monthDays = new Set<number>();
+  for (const value of dayOfMonth.values) if (typeof value === "number") monthDays.add(value);
+  const weekdays = new Set<number>();
+  for (const value of dayOfWeek.values) {
+    const weekday = Number.parseInt(String(value), 10);
+    if (Number.isNaN(weekday)) return () => true;
+    weekdays.add(weekday % 7);
+  }
+  const lastDay = dayOfMonth.hasLastChar;
+  const byMonthDay = (day: number, isLastDay: boolean) => monthDays.has(day) || (lastDay && isLastDay);
+  if (dayOfMonth.isWildcard && dayOfWeek.isWildcard) return () => true;
+  if (dayOfWeek.isWildcard) return byMonthDay;
+  if (dayOfMonth.isWildcard) return (_day, _isLastDay, weekday) => weekdays.has(weekday);
+  return (day, isLastDay, weekday) => byMonthDay(day, isLastDay) || weekdays.has(weekday);
+}
+
+function timeOfDayMs(hour: number, minute: number, second: number): number {
+  return ((hour * 60 + minute) * 60 + second) * 1000;
 }

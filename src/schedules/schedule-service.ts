@@ -8,6 +8,7 @@ import {
 } from "../errors.js";
 import { describeTrigger } from "../recurrence/describe-trigger.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
+import { StepLimitError } from "../recurrence/step-budget.js";
 import type { Trigger } from "../recurrence/trigger-schema.js";
 import type { LastRun } from "../runs/run-record.js";
 import type { Settings } from "../settings/settings.js";
@@ -81,7 +82,7 @@ export async function createSchedule(
     definition,
     createdAt,
     updatedAt: createdAt,
-    ...timingOnCreate(definition, context.now),
+    ...withinStepLimit(() => timingOnCreate(definition, context.now), 1),
   });
 }
 
@@ -160,7 +161,7 @@ export function upcomingFireTimes(record: ScheduleRecord, after: Date, count: nu
   }
   const notBefore = new Date(record.nextRunAt).getTime() - 1;
   const from = new Date(Math.max(after.getTime(), notBefore));
-  return nextOccurrences(trigger, new Date(record.activatedAt), from, count);
+  return withinStepLimit(() => nextOccurrences(trigger, new Date(record.activatedAt), from, count), count);
 }
 
 export interface TriggerPreview {
@@ -183,7 +184,26 @@ export function previewFireTimes(preview: TriggerPreview, now: Date): Date[] {
   }
   const activatedAt = truncateToSecond(preview.createdAt ?? now);
   const after = preview.after ?? new Date(activatedAt.getTime() - 1);
-  return nextOccurrences(trigger, activatedAt, after, preview.count);
+  return withinStepLimit(() => nextOccurrences(trigger, activatedAt, after, preview.count), preview.count);
+}
+
+/**
+ * Runs one bounded computation of occurrences (StepBudget) for a request. Past the bound it is a 400: on `count`
+ * when some of the `requested` occurrences were found (fewer can be had), else on `trigger`; nothing is written.
+ */
+function withinStepLimit<T>(compute: () => T, requested: number): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof StepLimitError)) throw error;
+    if (error.computed > 0 && requested > 1) {
+      throw ValidationError.single(
+        "count",
+        `is too many for this trigger: ${error.message}; ask for at most ${error.computed}`,
+      );
+    }
+    throw ValidationError.single("trigger", `cannot be scheduled: ${error.message}`);
+  }
 }
 
 async function validateDefinition(
@@ -287,7 +307,7 @@ async function updateSchedule(
       definition,
       createdAt: current.createdAt,
       updatedAt: context.now.toISOString(),
-      ...timingOnUpdate(current, definition, context.now),
+      ...withinStepLimit(() => timingOnUpdate(current, definition, context.now), 1),
     };
     try {
       return await context.store.replace(current, next, ifMatch?.trim() ?? current.etag);

@@ -1,6 +1,7 @@
 import { nextFolderCheckAt } from "../datastore/folder-changes.js";
 import { PreconditionFailedError } from "../errors.js";
 import { compileOccurrences } from "../recurrence/occurrences.js";
+import { StepBudget, StepLimitError } from "../recurrence/step-budget.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { NewRunRecord, RunReason, RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
@@ -22,6 +23,8 @@ export interface SchedulingDependencies {
   newRun(schedule: ScheduleRecord, fire: FireRequest, now: Date): NewRunRecord;
   /** Change-based schedules due for a folder check (CONTRACT 2.3); absent until they are supported. */
   enqueueFolderCheck?(schedule: ScheduleRecord, now: Date): Promise<void>;
+  /** How many steps one schedule's occurrences may take in a pass (StepBudget); the engine's default if absent. */
+  stepLimit?: number;
   log(message: string): void;
 }
 
@@ -85,13 +88,26 @@ export async function fireDueSchedule(
     return [];
   }
   if (schedule.nextRunAt === null) return [];
-  const occurrences = compileOccurrences(trigger, new Date(schedule.activatedAt));
-  const fires = planDueFires(
-    occurrences,
-    Date.parse(schedule.nextRunAt),
-    now.getTime(),
-    schedule.definition.policy,
+  // One schedule's computation is a bounded slice of the pass, whatever its trigger (StepBudget).
+  const occurrences = compileOccurrences(
+    trigger,
+    new Date(schedule.activatedAt),
+    new StepBudget(deps.stepLimit),
   );
+  let fires: ReturnType<typeof planDueFires>;
+  let nextMs: number | undefined;
+  try {
+    fires = planDueFires(
+      occurrences,
+      Date.parse(schedule.nextRunAt),
+      now.getTime(),
+      schedule.definition.policy,
+    );
+    nextMs = occurrences.nextAfter(now.getTime());
+  } catch (error) {
+    if (!(error instanceof StepLimitError)) throw error;
+    return disableUncomputableSchedule(deps, schedule, error, now);
+  }
   const created: RunRecord[] = [];
   for (const fire of fires) {
     const run = await claimOccurrence(
@@ -102,8 +118,50 @@ export async function fireDueSchedule(
     );
     if (run) created.push(run);
   }
-  await advanceSchedule(deps, schedule, occurrences.nextAfter(now.getTime()));
+  await advanceSchedule(deps, schedule, nextMs);
   return created;
+}
+
+/**
+ * A schedule whose occurrences cannot be computed within the bound would spend it again in every pass: its due
+ * occurrence becomes a Failed run that says why (nothing is sent), and the schedule is disabled, as
+ * pauseAfterFailures does, until someone changes its trigger and enables it again.
+ */
+async function disableUncomputableSchedule(
+  deps: SchedulingDependencies,
+  schedule: ScheduleRecord,
+  error: StepLimitError,
+  now: Date,
+): Promise<RunRecord[]> {
+  const scheduledFor = new Date(schedule.nextRunAt ?? now.toISOString());
+  const reason = `Not submitted: ${error.message}. The schedule was disabled; change its trigger and enable it again.`;
+  deps.log(
+    `schedule ${schedule.id} (${schedule.definition.name}): ${error.message}; disabled it, with a Failed run for ${scheduledFor.toISOString()}`,
+  );
+  const failedRun: NewRunRecord = {
+    ...deps.newRun(schedule, { scheduledFor, reason: "recurrence" }, now),
+    status: "Failed",
+    error: reason,
+  };
+  const result = await deps.runs.create(failedRun, scheduledFor.toISOString());
+  if (result.created) await enqueueNewRun(deps, result.run);
+  try {
+    await deps.schedules.replace(
+      schedule,
+      {
+        ...withoutEtag(schedule),
+        definition: { ...schedule.definition, status: "Disabled" },
+        updatedAt: now.toISOString(),
+        nextRunAt: null,
+        dueAt: null,
+      },
+      schedule.etag,
+    );
+  } catch (replaceError) {
+    // A user changed it meanwhile, and so recomputed its timing: the change wins.
+    if (!(replaceError instanceof PreconditionFailedError)) throw replaceError;
+  }
+  return result.created ? [result.run] : [];
 }
 
 /**

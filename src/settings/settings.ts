@@ -92,8 +92,9 @@ export const settingsSchema = z
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
-      .refine(isNcrontab, {
-        message: 'must be a six-field NCRONTAB expression such as "0 * * * * *"',
+      .superRefine((tick, ctx) => {
+        const problem = schedulerTickProblem(tick);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
       }),
   })
   .superRefine((settings, ctx) => {
@@ -211,13 +212,36 @@ export function isServiceStorageSetting(name: string): boolean {
 
 export type Settings = z.output<typeof settingsSchema>;
 
-function isNcrontab(expression: string): boolean {
-  if (expression.trim().split(/\s+/).length !== 6) return false;
+/**
+ * SCHEDULER_TICK is evaluated twice: by the Functions host, which fires the timer by NCRONTAB, and by /health and
+ * the local host, which use cron-parser. Only what both read alike is accepted, so that /health never expects a
+ * tick that Azure does not fire (CONTRACT 4, /health). NCrontab (atifaziz/NCrontab, CrontabSchedule.cs and
+ * CrontabFieldImpl.cs) requires both day fields to match where cron-parser takes either; it has no `L`, `#` or `?`,
+ * and its weekdays are 0-6.
+ */
+function schedulerTickProblem(expression: string): string | undefined {
+  const malformed = 'must be a six-field NCRONTAB expression such as "0 * * * * *"';
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 6) return malformed;
+  const [, , , dayOfMonth = "", , dayOfWeek = ""] = fields;
+  const tokens = fields.flatMap((field) => field.split(/[,/-]/));
+  if (tokens.some((token) => !/^(\*|\d+|[A-Za-z]{3})$/.test(token))) {
+    return `${malformed}, with numbers, ranges, steps, lists and three-letter names only (NCRONTAB has no L, # or ?)`;
+  }
+  if (dayOfWeek.split(/[,/-]/).some((token) => /^\d+$/.test(token) && Number(token) > 6)) {
+    return "must number weekdays 0 (Sunday) to 6: NCRONTAB, which fires the timer in Azure, has no weekday 7";
+  }
+  if (dayOfMonth !== "*" && dayOfWeek !== "*") {
+    return (
+      "must not restrict both the day of the month and the day of the week: the Functions host (NCRONTAB) fires " +
+      "on days that match both, cron-parser (used by /health and the local host) on days that match either"
+    );
+  }
   try {
     CronExpressionParser.parse(expression);
-    return true;
+    return undefined;
   } catch {
-    return false;
+    return malformed;
   }
 }
 

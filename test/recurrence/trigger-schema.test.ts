@@ -92,7 +92,9 @@ describe("triggerSchema: recurrence", () => {
 
   it("checks timeOfDay, dates and the time zone", () => {
     expect(issuePaths(recurrence({ timeOfDay: "24:00" }))).toEqual([["timeOfDay"]]);
-    expect(issuePaths(recurrence({ timeOfDay: "9:00" }))).toEqual([["timeOfDay"]]);
+    // "h:mm" is the SDK's form too (CONTRACT 2.1, aliases); a one-digit minute or no colon is not.
+    expect(issuePaths(recurrence({ timeOfDay: "9:0" }))).toEqual([["timeOfDay"]]);
+    expect(issuePaths(recurrence({ timeOfDay: "930" }))).toEqual([["timeOfDay"]]);
     expect(issuePaths(recurrence({ startTime: "2026-02-30T00:00:00" }))).toEqual([["startTime"]]);
     expect(issuePaths(recurrence({ endTime: "tomorrow" }))).toEqual([["endTime"]]);
     expect(issuePaths(recurrence({ timeZone: "Mars/Olympus_Mons" }))).toEqual([["timeZone"]]);
