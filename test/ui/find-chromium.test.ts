@@ -1,9 +1,18 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { brotliCompressSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, CHROMIUM_SETTING, chromiumPackage, findChromium } from "./find-chromium.js";
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_SETTING,
+  chromiumPackage,
+  findChromium,
+  untarBrotli,
+} from "./find-chromium.js";
 
 describe("findChromium, the browser of the status page test", () => {
   let folder: string;
@@ -36,6 +45,23 @@ describe("findChromium, the browser of the status page test", () => {
     await expect(findChromium({ env: { [CHROMIUM_SETTING]: missing } })).rejects.toThrow(
       `${CHROMIUM_SETTING}=${missing}: no executable there.`,
     );
+  });
+
+  it("unpacks a .tar.br whose bytes go on past the archive's end marker, where tar stops reading", async () => {
+    // Stopping there, tar closed the pipe the archive was written into (EPIPE, or "Premature close" under load).
+    const source = await mkdtemp(path.join(folder, "archive-"));
+    await writeFile(path.join(source, "libEGL.so"), "not really a library");
+    await promisify(execFile)("tar", ["-c", "-f", "archive.tar", "libEGL.so"], { cwd: source });
+    const archive = Buffer.concat([
+      await readFile(path.join(source, "archive.tar")),
+      Buffer.alloc(2_000_000),
+    ]);
+    await writeFile(path.join(source, "archive.tar.br"), brotliCompressSync(archive));
+    const into = path.join(folder, "unpacked");
+    await mkdir(into);
+    await untarBrotli(path.join(source, "archive.tar.br"), into);
+    expect(await readdir(into)).toEqual(["libEGL.so"]);
+    expect(await readFile(path.join(into, "libEGL.so"), "utf8")).toBe("not really a library");
   });
 
   it("without Debian's chromium, unpacks the npm package's once, even when asked twice at once, and it runs headless here", async () => {

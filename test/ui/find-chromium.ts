@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { constants, createReadStream, createWriteStream, existsSync, readFileSync } from "node:fs";
 import { access, mkdtemp, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import { createBrotliDecompress } from "node:zlib";
 
 /**
@@ -12,6 +13,8 @@ import { createBrotliDecompress } from "node:zlib";
  * otherwise the one that the `@sparticuz/chromium` npm package carries in its tarball (brotli-compressed, so
  * `npm install` downloads nothing else and runs no install script), unpacked once per version.
  */
+
+const run = promisify(execFile);
 
 /** Debian's chromium package. */
 export const SYSTEM_CHROMIUM = "/usr/bin/chromium";
@@ -126,16 +129,13 @@ export function chromiumPackage(): { packageDir: string; version: string } {
   return { packageDir, version };
 }
 
-/** Node has brotli but no tar; Debian's tar (an essential package) reads the stream. */
-async function untarBrotli(archive: string, into: string): Promise<void> {
-  const tar = spawn("tar", ["-x", "-f", "-", "-C", into], { stdio: ["pipe", "ignore", "pipe"] });
-  let stderr = "";
-  tar.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve, reject) => {
-    tar.on("error", reject);
-    tar.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`tar -x ${archive} exited with ${code}: ${stderr}`)),
-    );
-  });
-  await Promise.all([pipeline(createReadStream(archive), createBrotliDecompress(), tar.stdin), exited]);
+/**
+ * Node has brotli but no tar; Debian's tar (an essential package) extracts. From a file, not a pipe: tar exits
+ * at the archive's end marker, and a pipe it closes while the last bytes are written fails the write.
+ */
+export async function untarBrotli(archive: string, into: string): Promise<void> {
+  const tarFile = path.join(into, path.basename(archive, ".br"));
+  await pipeline(createReadStream(archive), createBrotliDecompress(), createWriteStream(tarFile));
+  await run("tar", ["-x", "-f", tarFile, "-C", into]);
+  await rm(tarFile);
 }
