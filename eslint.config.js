@@ -19,6 +19,26 @@ export default tseslint.config(
     },
   },
   {
+    // The status page's browser code (its own tsconfig project, with the DOM library) is bundled into the page:
+    // a value import of a server module would put server code there, and Node's modules do not exist there.
+    files: ["src/ui/browser/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^node:", message: "The page's code runs in the browser: no Node modules." },
+            {
+              regex: "^\\.\\./",
+              allowTypeImports: true,
+              message: "The page's code takes only types from the server's modules (import type).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },

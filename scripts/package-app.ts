@@ -3,10 +3,12 @@ import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { writeStatusPageAssets } from "./build-browser.js";
 
 /**
  * Builds the folder that Azure Functions runs: host.json, package.json and its lock file, the compiled
- * `functions/` and `src/` under `dist/`, and the production dependencies only. Zip it, or run
+ * `functions/` and `src/` under `dist/` with the status page's built script and style sheet (as `npm run build`
+ * lays them out), and the production dependencies only. Zip it, or run
  * `func azure functionapp publish <app>` inside it, for a deployment without a remote build.
  */
 
@@ -30,6 +32,7 @@ export async function packageApp({ projectDir, outDir }: PackageAppOptions): Pro
   await run(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", path.join(outDir, "dist")], {
     cwd: projectDir,
   });
+  await writeStatusPageAssets(path.join(outDir, "dist"));
   for (const file of ROOT_FILES) await copyFile(path.join(projectDir, file), path.join(outDir, file));
   // The lock file pins what was tested; --omit=dev proves the app runs without dev dependencies.
   await run(

@@ -3,17 +3,12 @@ import { z } from "zod";
 import type { ApiRoute } from "../api/api-route.js";
 import { WINDOWS_ZONES } from "../recurrence/windows-zones.generated.js";
 import { WINDOWS_ZONES_SUPPLEMENT } from "../recurrence/time-zones.js";
-import { STATUS_PAGE_SCRIPT } from "./page-script.js";
-import { STATUS_PAGE_STYLE } from "./page-style.js";
+import type { StatusPageConfig } from "./page-config.js";
+import { loadStatusPageAssets } from "./status-page-assets.js";
 import { studioWorkspaceId } from "./studio-workspace.js";
 
-/** What the page's script reads from the page itself: ids and public tables only, never a secret. */
-export interface StatusPageConfig {
-  /** `wsid` for Azure ML studio run links, or null when runs have no studio page (the local sandbox). */
-  studioWorkspaceId: string | null;
-  /** Windows time zone id (lower case) -> IANA name, so the browser can show times in a schedule's zone. */
-  ianaZoneByWindowsId: Record<string, string>;
-}
+/** The page's script and style sheet (built from src/ui/browser/), read at start: the CSP below hashes them. */
+export const { script: STATUS_PAGE_SCRIPT, style: STATUS_PAGE_STYLE } = loadStatusPageAssets();
 
 const IANA_ZONE_BY_WINDOWS_ID: Record<string, string> = Object.fromEntries(
   Object.entries({ ...WINDOWS_ZONES, ...WINDOWS_ZONES_SUPPLEMENT }).map(([windowsId, ianaName]) => [

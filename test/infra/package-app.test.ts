@@ -1,12 +1,15 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesMatchingMain, packageApp } from "../../scripts/package-app.js";
 import { allTriggers, MAX_DEQUEUE_COUNT } from "../../src/host/triggers.js";
+import { BUILT_ASSET_FILES, buildStatusPageAssets } from "../../src/ui/status-page-assets.js";
 
 const run = promisify(execFile);
 const projectDir = path.resolve(import.meta.dirname, "..", "..");
@@ -100,6 +103,27 @@ describe("the deployable folder built by scripts/package-app.ts", () => {
     );
     expect(new Set(names).size).toBe(names.length);
     expect(registered).toEqual(names);
+  });
+
+  it("ships the status page's built script and style, which the compiled page finds from any cwd and hashes", async () => {
+    const compiledUi = path.join(outDir, "dist", "src", "ui");
+    const script = await readFile(path.join(compiledUi, BUILT_ASSET_FILES.script), "utf8");
+    const style = await readFile(path.join(compiledUi, BUILT_ASSET_FILES.style), "utf8");
+    expect({ script, style }).toEqual(buildStatusPageAssets());
+    const routeModule = pathToFileURL(path.join(compiledUi, "status-page-route.js")).href;
+    // From a cwd that is neither the package nor the repository: the files are found next to the module.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "--eval",
+        `const page = await import(${JSON.stringify(routeModule)}); console.log(page.STATUS_PAGE_CSP);`,
+      ],
+      { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "" } },
+    );
+    const hashOf = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+    expect(stdout).toContain(`script-src ${hashOf(script)};`);
+    expect(stdout).toContain(`style-src ${hashOf(style)};`);
   });
 
   it("stops at load with a message naming a malformed setting", async () => {

@@ -1,8 +1,12 @@
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STATUS_PAGE_SCRIPT } from "../../src/ui/page-script.js";
-import { STATUS_PAGE_STYLE } from "../../src/ui/page-style.js";
-import { STATUS_PAGE_CSP, statusPageHtml } from "../../src/ui/status-page-route.js";
+import {
+  STATUS_PAGE_CSP,
+  STATUS_PAGE_SCRIPT,
+  STATUS_PAGE_STYLE,
+  statusPageHtml,
+} from "../../src/ui/status-page-route.js";
 import { studioWorkspaceId } from "../../src/ui/studio-workspace.js";
 import { startApiUnderTest, TEST_WORKSPACE_SETTINGS, type ApiUnderTest } from "../api/api-harness.js";
 
@@ -47,6 +51,16 @@ describe("statusPageHtml", () => {
     const html = statusPageHtml({ studioWorkspaceId: null, ianaZoneByWindowsId: {} });
     expect(html).toContain(`<script>${STATUS_PAGE_SCRIPT}</script>`);
     expect(html).toContain(`<style>${STATUS_PAGE_STYLE}</style>`);
+  });
+
+  it("inlines src/ui/browser/status-page.css as written, and its TypeScript as one classic strict script", async () => {
+    expect(STATUS_PAGE_STYLE).toBe(
+      await readFile(new URL("../../src/ui/browser/status-page.css", import.meta.url), "utf8"),
+    );
+    // An inline <script> is not a module: the bundle is one function run at once, with no import or export.
+    expect(STATUS_PAGE_SCRIPT).toMatch(/^"use strict";\n\(\(\) => \{\n[\s\S]+\n\}\)\(\);\n$/);
+    expect(STATUS_PAGE_SCRIPT).not.toMatch(/^\s*(import|export)\s/m);
+    expect(STATUS_PAGE_SCRIPT).toContain('KEY_STORAGE = "aml-pipeline-scheduler.functions-key";');
   });
 
   it("keeps the config block data: no text can close the script element", () => {

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -7,8 +6,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
 import { startScriptedEndpoint, type ScriptedEndpoint } from "../support/scripted-endpoint.js";
+import { CHROMIUM_ARGS, findChromium } from "./find-chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
 /** A timer that never fires during the test: runs come only from the page's "Run now". */
 const NEVER = "0 0 0 1 1 *";
@@ -28,14 +27,13 @@ interface RunBody {
   error: string | null;
 }
 
-const chromiumMissing =
-  `${CHROMIUM} is missing: the status page test needs Debian's chromium package ` +
-  "(sudo apt-get install -y chromium; .ci/run installs it).";
+/** Why no Chromium could be found, once beforeAll has looked; every test then fails with it. */
+let chromiumMissing: Error | undefined;
 
-/** A test that needs the browser: it fails, with the reason, when Chromium is not installed. */
+/** A test that needs the browser: it fails, with the reason, when no Chromium can be found. */
 function browserTest(name: string, body: () => Promise<void>): void {
   it(name, async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(chromiumMissing);
+    if (chromiumMissing !== undefined) throw chromiumMissing;
     await body();
   });
 }
@@ -80,7 +78,13 @@ describe("the status page in headless Chromium, against the local host", () => {
 
   beforeAll(async () => {
     // Without Chromium every test fails with chromiumMissing's message (never skipped); nothing is started.
-    if (!existsSync(CHROMIUM)) return;
+    let executablePath: string;
+    try {
+      ({ executablePath } = await findChromium());
+    } catch (error) {
+      chromiumMissing = error instanceof Error ? error : new Error(String(error));
+      return;
+    }
     await mkdir(ARTIFACTS, { recursive: true });
     folder = await mkdtemp(path.join(os.tmpdir(), "status-page-"));
     endpoint = await startScriptedEndpoint([{ status: 404, body: { error: { message: ENDPOINT_ERROR } } }]);
@@ -93,17 +97,8 @@ describe("the status page in headless Chromium, against the local host", () => {
       log: () => undefined,
     });
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      executablePath,
+      args: CHROMIUM_ARGS,
     });
     ids.weekly = await createSchedule({
       name: "nightly-retrain",
