@@ -4,6 +4,7 @@ import {
   ConflictError,
   NotFoundError,
   PreconditionFailedError,
+  ServiceUnavailableError,
   ValidationError,
   type FieldIssue,
 } from "../errors.js";
@@ -49,6 +50,11 @@ export function problemForError(error: unknown, context: InvocationContext): Htt
   if (error instanceof NotFoundError) return problemResponse(404, error.message);
   if (error instanceof ConflictError) return problemResponse(409, error.message);
   if (error instanceof PreconditionFailedError) return problemResponse(412, error.message);
+  if (error instanceof ServiceUnavailableError) {
+    return problemResponse(503, error.message, undefined, {
+      "Retry-After": String(error.retryAfterSeconds),
+    });
+  }
   context.error(`Unexpected error in ${context.functionName}:`, error);
   return problemResponse(
     500,
