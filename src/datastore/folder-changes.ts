@@ -106,9 +106,7 @@ export function baselineFromListing<Activation extends FolderActivation>(
 
 /** Whether a stored cursor counts from this activation of the schedule, not an earlier one (even in its second). */
 export function isCursorOfActivation(cursor: FolderCursor, activation: FolderActivation): boolean {
-  return (
-    cursor.activatedAt === activation.activatedAt && cursor.activationId === activation.activationId
-  );
+  return cursor.activatedAt === activation.activatedAt && cursor.activationId === activation.activationId;
 }
 
 /** The fired or baseline state of one (name, ETag) pair, in 16 base64url characters. */

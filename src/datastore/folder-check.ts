@@ -161,7 +161,9 @@ async function dropBaseline(deps: FolderCheckDependencies, schedule: ScheduleRec
   try {
     await deps.cursors.deleteBaseline(schedule.id, schedule.activationId);
   } catch (error) {
-    deps.log(`schedule ${schedule.id}: its used baseline row stays until the schedule is deleted: ${String(error)}`);
+    deps.log(
+      `schedule ${schedule.id}: its used baseline row stays until the schedule is deleted: ${String(error)}`,
+    );
   }
 }
 

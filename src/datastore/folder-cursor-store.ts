@@ -89,7 +89,10 @@ export class TableFolderCursorStore implements FolderCursorStore {
 
   async getBaseline(scheduleId: string, activationId: string): Promise<FolderCursor | undefined> {
     try {
-      const entity = await this.table.getEntity<Record<string, unknown>>(scheduleId, baselineRow(activationId));
+      const entity = await this.table.getEntity<Record<string, unknown>>(
+        scheduleId,
+        baselineRow(activationId),
+      );
       return cursorFromEntity(entity);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

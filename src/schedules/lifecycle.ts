@@ -29,7 +29,9 @@ export function timingOnCreate(definition: ScheduleDefinition, now: Date): Sched
 export function timingOnUpdate(current: ScheduleRecord, next: ScheduleDefinition, now: Date): ScheduleTiming {
   const triggerChanged = !jsonEqual(current.definition.trigger, next.trigger);
   const reEnabled = current.definition.status === "Disabled" && next.status === "Active";
-  const activatedAt = activatesSchedule(current, next) ? truncateToSecond(now) : new Date(current.activatedAt);
+  const activatedAt = activatesSchedule(current, next)
+    ? truncateToSecond(now)
+    : new Date(current.activatedAt);
   if (next.status === "Disabled") {
     return { activatedAt: activatedAt.toISOString(), nextRunAt: null, dueAt: null };
   }
