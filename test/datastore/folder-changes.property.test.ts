@@ -102,7 +102,12 @@ function simulate(baselineNames: readonly string[], steps: readonly Step[]): Out
   const folder = new SimulatedFolder(ACTIVATED_MS - 5_000);
   for (const name of baselineNames) folder.apply({ kind: "upload", name });
   folder.nowMs = ACTIVATED_MS + 13;
-  let cursor = baselineCursor(new Date(ACTIVATED_MS).toISOString());
+  return runChecks(folder, baselineCursor(new Date(ACTIVATED_MS).toISOString()), steps);
+}
+
+/** The steps from `start` on, then quiet checks once the margin has passed. */
+function runChecks(folder: SimulatedFolder, start: FolderCursor, steps: readonly Step[]): Outcome {
+  let cursor = start;
   const fired: string[] = [];
   const observed = new Map<string, number>();
   const cursors: FolderCursor[] = [];
@@ -221,32 +226,13 @@ describe("detectFolderChanges over a folder changing while it is listed", () => 
           for (const step of before) folder.apply(step);
           const committedBefore = folder.etags;
           const activatedAt = new Date(Math.floor(folder.nowMs / 1000) * 1000).toISOString();
-          let cursor: FolderCursor = baselineFromListing(
+          const baseline = baselineFromListing(
             { activatedAt, activationId: "a1" },
             folder.list(activation),
             MARGIN_MS,
           );
           const committedDuring = folder.etags;
-          const observed = new Map<string, number>();
-          const fired: string[] = [];
-          const check = (step: Extract<Step, { kind: "check" }>) => {
-            const listing = folder.list(step);
-            for (const blob of listing.blobs) observed.set(`${blob.name}@${blob.etag}`, blob.lastModifiedMs);
-            const result = detectFolderChanges(cursor, listing, MARGIN_MS);
-            fired.push(...result.changes.map((change) => `${change.path}@${change.etag}`));
-            cursor = result.next;
-          };
-          for (const step of [...justAfter, ...later]) {
-            if (step.kind === "check") check(step);
-            else folder.apply(step);
-          }
-          folder.nowMs += MARGIN_MS + 2_000;
-          check({ kind: "check", pageSize: 3, firstPageMs: 0, betweenPages: [] });
-          folder.nowMs += MARGIN_MS + 2_000;
-          check({ kind: "check", pageSize: 3, firstPageMs: 0, betweenPages: [] });
-          for (const [name, version] of folder.blobs) {
-            observed.set(`${name}@${version.etag}`, version.lastModifiedMs);
-          }
+          const { fired, observed } = runChecks(folder, baseline, [...justAfter, ...later]);
 
           expect(new Set(fired).size).toBe(fired.length);
           expect(fired.filter((version) => etagNumber(version) <= committedBefore)).toEqual([]);
