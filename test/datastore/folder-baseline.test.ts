@@ -47,6 +47,7 @@ beforeEach(async () => {
       AzureWebJobsStorage: connectionString,
       ALLOWED_ENDPOINT_HOSTS: "*.api.azureml.ms",
       DATASTORE_CONNECTION_SETTINGS: SETTING,
+      [SETTING]: connectionString,
     }),
     {
       storagePrefix: prefix,
