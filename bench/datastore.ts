@@ -1,30 +1,32 @@
-import { newScheduleId } from "../src/schedules/schedule-service.js";
+import type { ScheduleRecord } from "../src/schedules/record.js";
+import { createSchedule } from "../src/schedules/schedule-service.js";
 import { NO_WORKSPACE } from "../src/submit/endpoint-url.js";
 import http from "node:http";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { TableDatastoreRegistry } from "../src/datastore/datastore-registry.js";
+import { folderBaselines } from "../src/datastore/folder-baseline.js";
 import { checkFolder, type FolderCheckDependencies } from "../src/datastore/folder-check.js";
 import { cursorToEntity, TableFolderCursorStore } from "../src/datastore/folder-cursor-store.js";
 import { listFolder, openDatastoreContainer } from "../src/datastore/folder-listing.js";
 import { startEmbeddedAzurite } from "../src/host/local/embedded-azurite.js";
 import { StorageRunQueue } from "../src/runs/run-queue.js";
 import { TableRunStore } from "../src/runs/table-run-store.js";
-import { timingOnCreate } from "../src/schedules/lifecycle.js";
-import { scheduleDefinitionSchema } from "../src/schedules/schema.js";
 import { newScheduleRun } from "../src/scheduling/new-run.js";
 import { forEachConcurrently } from "../src/scheduling/scheduling-pass.js";
 import { TableScheduleStore } from "../src/state/table-schedule-store.js";
 import type { BenchFigure, BenchSuite } from "./harness.js";
 
 /**
- * A folder check of 20,000 blobs (next to a subfolder of 5,000 that must not be listed) with 10 changed, beside a
- * bare hierarchical listing of the same folder on the same Azurite: wall time, table requests per check, and the
- * state a schedule keeps after 10 checks.
+ * A folder check of 20,000 blobs (next to a subfolder of 5,000 that must not be listed) with 10 changed, and the
+ * creation of a schedule on that folder (which lists it for its baseline), each beside a bare hierarchical listing
+ * of the same folder on the same Azurite: wall time, table requests per check, and the state a schedule keeps.
  */
 const FOLDER_BLOBS = 20_000;
 const SUBFOLDER_BLOBS = 5_000;
+/** Blobs of the folder written right before the creations. */
+const FRESH_BLOBS = 2_000;
 const CHANGED_PER_CHECK = 10;
 const CHECKS = 10;
 /** Rounds in which a bare listing is timed right before the check, alternating which goes first. */
@@ -80,7 +82,14 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient("benchdata");
   await container.create();
   const seedStarted = performance.now();
-  await seed(container, [...names("watched/f", FOLDER_BLOBS), ...names("watched/sub/s", SUBFOLDER_BLOBS)]);
+  // The folder's last blobs are written last, so that the creations below find them within the watermark margin
+  // and keep them in their baselines, as a schedule created right after an upload does.
+  const folderBlobs = names("watched/f", FOLDER_BLOBS);
+  await seed(container, [
+    ...folderBlobs.slice(0, -FRESH_BLOBS),
+    ...names("watched/sub/s", SUBFOLDER_BLOBS),
+    ...folderBlobs.slice(-FRESH_BLOBS),
+  ]);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
   const appSetting = (name: string) => (name === "BENCH_STORAGE" ? connectionString : undefined);
@@ -94,25 +103,53 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
     appSetting,
     policy: { allowedHosts: ["*.blob.core.windows.net"], connectionSettings: ["BENCH_STORAGE"] },
   };
-  const definition = scheduleDefinitionSchema.parse({
-    name: "bench-watch",
-    experimentName: "Bench",
-    target: { endpointUrl: "http://127.0.0.1:9/submit" },
-    trigger: {
-      type: "datastore",
-      datastoreName: datastore.name,
-      pathOnDatastore: "watched",
-      dataPathParameterName: "file",
-    },
-  });
-  const createdAt = new Date();
-  const schedule = await schedules.insert({
-    id: newScheduleId(),
-    definition,
-    createdAt: createdAt.toISOString(),
-    updatedAt: createdAt.toISOString(),
-    ...timingOnCreate(definition, createdAt),
-  });
+  const listWatched: FolderCheckDependencies["listFolder"] = (record, prefix) =>
+    listFolder(openDatastoreContainer(record, connection), prefix);
+  const baselines = folderBaselines({ datastores: registry, cursors, listFolder: listWatched });
+  const create = (name: string) =>
+    createSchedule(
+      {
+        store: schedules,
+        settings: { ...NO_WORKSPACE, ALLOWED_ENDPOINT_HOSTS: [] },
+        now: new Date(),
+        allowLoopbackEndpoints: true,
+        folderBaselines: baselines,
+      },
+      {
+        name,
+        experimentName: "Bench",
+        target: { endpointUrl: "http://127.0.0.1:9/submit" },
+        trigger: {
+          type: "datastore",
+          datastoreName: datastore.name,
+          pathOnDatastore: "watched",
+          dataPathParameterName: "file",
+        },
+      },
+    );
+
+  // Warm-up: the JIT and the connections. Then creations (each lists the folder for its baseline) beside bare
+  // listings, alternating which goes first.
+  const listedCount = await bareListing(container);
+  if (listedCount !== FOLDER_BLOBS) throw new Error(`The bare listing saw ${listedCount} blobs`);
+  const createMs: number[] = [];
+  const bareBesideCreateMs: number[] = [];
+  const requestsPerCreate: number[] = [];
+  const createdSchedules: ScheduleRecord[] = [];
+  for (let round = 0; round < PAIRED_ROUNDS; round++) {
+    if (round % 2 === 0) bareBesideCreateMs.push(await timed(() => bareListing(container)));
+    tableRequests = 0;
+    createMs.push(await timed(async () => void createdSchedules.push(await create(`bench-watch-${round}`))));
+    requestsPerCreate.push(tableRequests);
+    if (round % 2 === 1) bareBesideCreateMs.push(await timed(() => bareListing(container)));
+  }
+  const schedule = createdSchedules[0];
+  const baseline =
+    schedule?.activationId === undefined
+      ? undefined
+      : await cursors.getBaseline(schedule.id, schedule.activationId);
+  if (schedule === undefined || baseline === undefined) throw new Error("The creation saved no baseline");
+
   const deps: FolderCheckDependencies = {
     schedules,
     runs,
@@ -124,14 +161,13 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
         workspace: NO_WORKSPACE,
         endpoints: { allowedHosts: [], allowLoopback: true },
       }),
-    listFolder: (record, prefix) => listFolder(openDatastoreContainer(record, connection), prefix),
+    listFolder: listWatched,
     log: () => undefined,
   };
 
-  // Warm-up: the JIT, the connections, and the schedule's first cursor.
-  const listedCount = await bareListing(container);
-  if (listedCount !== FOLDER_BLOBS) throw new Error(`The bare listing saw ${listedCount} blobs`);
-  await checkFolder(deps, schedule.id, new Date());
+  // The schedule's first check takes its baseline up: it fires nothing of the seeded folder.
+  const firstRuns = await checkFolder(deps, schedule.id, new Date());
+  if (firstRuns.length !== 0) throw new Error(`The first check fired ${firstRuns.length} baseline blobs`);
 
   const checkMs: number[] = [];
   const bareMs: number[] = [];
@@ -173,6 +209,8 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
 
   const pairedCheckMs = median(checkMs.slice(0, PAIRED_ROUNDS));
   const pairedBareMs = median(bareMs);
+  const pairedCreateMs = median(createMs);
+  const bareBesideCreate = median(bareBesideCreateMs);
   return [
     {
       name: `seeding ${FOLDER_BLOBS + SUBFOLDER_BLOBS} blobs (setup)`,
@@ -186,6 +224,29 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
       unit: "ms",
       ratio: pairedCheckMs / pairedBareMs,
       goal: "<= 1.2",
+    },
+    {
+      name: `bare hierarchical listing beside the creates (median)`,
+      value: bareBesideCreate,
+      unit: "ms",
+    },
+    {
+      name: `create of a schedule on ${FOLDER_BLOBS} blobs, baseline listed (median)`,
+      value: pairedCreateMs,
+      unit: "ms",
+      ratio: pairedCreateMs / bareBesideCreate,
+      goal: "<= 1.3",
+    },
+    {
+      name: `table requests per create (max of ${PAIRED_ROUNDS})`,
+      value: Math.max(...requestsPerCreate),
+      unit: "requests",
+      goal: "<= 6",
+    },
+    {
+      name: `fingerprints in the first create's baseline (${FRESH_BLOBS} blobs just written)`,
+      value: baseline.seen.length,
+      unit: "fingerprints",
     },
     {
       name: `table requests per check, ${CHANGED_PER_CHECK} changed (max of ${CHECKS})`,

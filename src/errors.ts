@@ -41,6 +41,17 @@ export class PreconditionFailedError extends Error {
   override name = "PreconditionFailedError";
 }
 
+/** Something the request needs cannot be reached now; the same request may succeed later (503, Retry-After). */
+export class ServiceUnavailableError extends Error {
+  override name = "ServiceUnavailableError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Formats a zod-style path (`["trigger", "hours", 0]`) as `trigger.hours[0]`. */
 export function formatFieldPath(path: readonly PropertyKey[]): string {
   let text = "";

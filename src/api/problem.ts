@@ -4,6 +4,7 @@ import {
   ConflictError,
   NotFoundError,
   PreconditionFailedError,
+  ServiceUnavailableError,
   ValidationError,
   type FieldIssue,
 } from "../errors.js";
@@ -68,6 +69,11 @@ export function problemForError(error: unknown, context: InvocationContext): Htt
     );
   }
   if (error instanceof PreconditionFailedError) return problemResponse(412, error.message);
+  if (error instanceof ServiceUnavailableError) {
+    return problemResponse(503, error.message, undefined, {
+      "Retry-After": String(error.retryAfterSeconds),
+    });
+  }
   if (isStorageUnreachable(error)) {
     // An outage, not a fault of the service: logged, and answered so that clients retry rather than give up.
     context.warn(`Storage is unreachable in ${context.functionName}:`, error);

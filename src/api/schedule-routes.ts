@@ -15,6 +15,7 @@ import {
   scheduleResource,
   setScheduleStatus,
   upcomingFireTimes,
+  type FolderBaselines,
   type ScheduleUseCaseContext,
 } from "../schedules/schedule-service.js";
 import { parseInput } from "../schedules/parse-input.js";
@@ -35,6 +36,8 @@ import { JSON_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE, readJsonBody } from "./req
 export interface ScheduleRouteOptions {
   /** When given, a datastore trigger must name a registered datastore (CONTRACT 4). */
   isDatastoreRegistered?: (services: Services, name: string) => Promise<boolean>;
+  /** When given, activating a change-based schedule lists its folder as the baseline first (CONTRACT 2.3). */
+  folderBaselines?: (services: Services) => FolderBaselines;
 }
 
 const ID_PARAMETER = { id: "The schedule's id." };
@@ -52,6 +55,16 @@ const scheduleResponse = (
 const BAD_REQUEST: ApiResponseDoc = { description: "The request is not valid; `errors` names each field." };
 const NOT_FOUND: ApiResponseDoc = { description: "There is no such schedule." };
 const PRECONDITION_FAILED: ApiResponseDoc = { description: "If-Match does not match the schedule's ETag." };
+/** An activation of a change-based schedule lists its folder first (CONTRACT 2.3); storage may not answer. */
+const FOLDER_UNAVAILABLE: ApiResponseDoc = {
+  description:
+    "A change-based schedule's folder could not be listed for its baseline; nothing was saved. `Retry-After` says when to try again.",
+  headers: { "Retry-After": "Seconds to wait before trying again." },
+};
+const ENABLE_ERRORS: Record<number, ApiResponseDoc> = {
+  400: { description: "A change-based schedule whose datastore cannot be listed as registered." },
+  503: FOLDER_UNAVAILABLE,
+};
 const BODY_ERRORS: Record<number, ApiResponseDoc> = {
   400: BAD_REQUEST,
   413: { description: "The body is over 64 KiB." },
@@ -59,7 +72,7 @@ const BODY_ERRORS: Record<number, ApiResponseDoc> = {
 };
 
 export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
-  const isDatastoreRegistered = options.isDatastoreRegistered;
+  const { isDatastoreRegistered, folderBaselines } = options;
   const useCases = (services: Services): ScheduleUseCaseContext => ({
     store: services.schedules,
     settings: services.settings,
@@ -68,6 +81,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
     ...(isDatastoreRegistered === undefined
       ? {}
       : { isDatastoreRegistered: (name: string) => isDatastoreRegistered(services, name) }),
+    ...(folderBaselines === undefined ? {} : { folderBaselines: folderBaselines(services) }),
   });
 
   const statusRoute = (status: ScheduleStatus, verb: "enable" | "disable"): ApiRoute => ({
@@ -79,6 +93,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
     requestHeaders: IF_MATCH,
     responses: {
       200: scheduleResponse(`The schedule, now ${status}.`),
+      ...(status === "Active" ? ENABLE_ERRORS : {}),
       404: NOT_FOUND,
       412: PRECONDITION_FAILED,
     },
@@ -104,6 +119,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
         201: scheduleResponse("The new schedule.", { ...ETAG_HEADER, Location: "The schedule's URL." }),
         ...BODY_ERRORS,
         409: { description: "A schedule with that name exists." },
+        503: FOLDER_UNAVAILABLE,
       },
       run: async (request, services) => {
         const body = await readJsonBody(request, [JSON_CONTENT_TYPE]);
@@ -162,6 +178,7 @@ export function scheduleRoutes(options: ScheduleRouteOptions = {}): ApiRoute[] {
         404: NOT_FOUND,
         409: { description: "Another schedule has the new name." },
         412: PRECONDITION_FAILED,
+        503: FOLDER_UNAVAILABLE,
       },
       run: async (request, services) => {
         const patch = await readJsonBody(request, [JSON_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE]);

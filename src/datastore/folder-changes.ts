@@ -21,9 +21,15 @@ export interface FolderListing {
   serviceTimeMs: number;
 }
 
-export interface FolderCursor {
-  /** The schedule activation (creation, re-enabling, trigger change) this cursor counts from. */
+/** One activation of a change-based schedule (creation, re-enabling, trigger change), as its record names it. */
+export interface FolderActivation {
+  /** The activation instant, whole seconds: two activations may share it. */
   activatedAt: string;
+  /** Set when the activation saved a listing of the folder as its baseline; tells two activations apart. */
+  activationId?: string;
+}
+
+export interface FolderCursor extends FolderActivation {
   /** Every direct child whose Last-Modified is at or before this (epoch ms) has fired or is baseline. */
   watermarkMs: number;
   /** Sorted fingerprints of the (name, ETag) pairs above the watermark that have fired or are baseline. */
@@ -59,9 +65,9 @@ export const WATERMARK_MARGIN_MS = 60_000;
 export const FINGERPRINT_LENGTH = 16;
 
 /**
- * The cursor of a schedule activated at `activatedAt` (whole seconds): blobs last modified before it are the
- * baseline. Last-Modified has whole seconds too, so a blob in activatedAt's own second was uploaded at or after
- * that instant and fires.
+ * The cursor of a schedule activated at `activatedAt` (whole seconds) without a baseline listing (activated before
+ * activations listed the folder): blobs last modified before that second are the baseline, and a blob in that
+ * second fires, whether it was written just before the activation or just after.
  */
 export function baselineCursor(activatedAt: string): FolderCursor {
   return {
@@ -71,6 +77,36 @@ export function baselineCursor(activatedAt: string): FolderCursor {
     version: 0,
     pendingCheckRunKey: null,
   };
+}
+
+/**
+ * The cursor of an activation that listed the folder before it was answered (CONTRACT 2.3): everything the listing
+ * shows is the baseline, so no blob written before the activation request fires, in its second too; a blob written
+ * after the answer was not listed (or was listed with another ETag) and is above the watermark, so it fires. The
+ * listing, not a clock, decides: the watermark is set from the storage service's clock as a check sets it.
+ */
+export function baselineFromListing<Activation extends FolderActivation>(
+  activation: Activation,
+  listing: FolderListing,
+  marginMs = WATERMARK_MARGIN_MS,
+): FolderCursor & Activation {
+  const watermarkMs = watermarkAfter(listing, marginMs);
+  const seen = new Set<string>();
+  for (const blob of listing.blobs) {
+    if (blob.lastModifiedMs > watermarkMs) seen.add(blobFingerprint(blob.name, blob.etag));
+  }
+  return {
+    ...activation,
+    watermarkMs,
+    seen: [...seen].sort(),
+    version: 0,
+    pendingCheckRunKey: null,
+  };
+}
+
+/** Whether a stored cursor counts from this activation of the schedule, not an earlier one (even in its second). */
+export function isCursorOfActivation(cursor: FolderCursor, activation: FolderActivation): boolean {
+  return cursor.activatedAt === activation.activatedAt && cursor.activationId === activation.activationId;
 }
 
 /** The fired or baseline state of one (name, ETag) pair, in 16 base64url characters. */
@@ -92,8 +128,7 @@ export function detectFolderChanges(
   marginMs = WATERMARK_MARGIN_MS,
 ): FolderChanges {
   const seen = new Set(cursor.seen);
-  const serviceSecondMs = Math.floor(listing.serviceTimeMs / 1000) * 1000;
-  const watermarkMs = Math.max(cursor.watermarkMs, serviceSecondMs - marginMs);
+  const watermarkMs = Math.max(cursor.watermarkMs, watermarkAfter(listing, marginMs));
   const changes: FolderChange[] = [];
   const fired = new Set<string>();
   const nextSeen = new Set<string>();
@@ -110,12 +145,18 @@ export function detectFolderChanges(
     changes,
     next: {
       activatedAt: cursor.activatedAt,
+      ...(cursor.activationId === undefined ? {} : { activationId: cursor.activationId }),
       watermarkMs,
       seen: [...nextSeen].sort(),
       version: cursor.version + 1,
       pendingCheckRunKey: null,
     },
   };
+}
+
+/** The watermark a listing allows: its service second less the margin. */
+function watermarkAfter(listing: FolderListing, marginMs: number): number {
+  return Math.floor(listing.serviceTimeMs / 1000) * 1000 - marginMs;
 }
 
 /**

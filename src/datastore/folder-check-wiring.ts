@@ -4,6 +4,8 @@ import type { RunRecord } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import { runTargeting } from "../scheduling/firing-wiring.js";
 import { newScheduleRun } from "../scheduling/new-run.js";
+import type { FolderBaselines } from "../schedules/schedule-service.js";
+import { folderBaselines } from "./folder-baseline.js";
 import { checkFolder, type FolderCheckDependencies } from "./folder-check.js";
 import { FOLDER_CHECK_QUEUE_NAME, folderCheckMessageSchema } from "./folder-check-queue.js";
 import { listFolder } from "./folder-listing.js";
@@ -22,6 +24,16 @@ export function folderCheckDependencies(services: Services): FolderCheckDependen
     listFolder: (datastore, prefix) => listFolder(datastores.openContainer(datastore), prefix),
     log: services.log,
   };
+}
+
+/** The baselines that activations of change-based schedules save, over the host's datastores (CONTRACT 2.3). */
+export function folderBaselinesOf(services: Services): FolderBaselines {
+  const { datastores } = services;
+  return folderBaselines({
+    datastores: datastores.registry,
+    cursors: datastores.cursors,
+    listFolder: (datastore, prefix) => listFolder(datastores.openContainer(datastore), prefix),
+  });
 }
 
 /** The queue worker that runs the folder checks the scheduling pass enqueues (CONTRACT 2.3). */

@@ -9,8 +9,11 @@ import type { DatastoreRecord } from "./datastore-record.js";
 import type { DatastoreRegistry } from "./datastore-registry.js";
 import {
   baselineCursor,
+  baselineFromListing,
   detectFolderChanges,
   folderPrefix,
+  isCursorOfActivation,
+  type FolderActivation,
   type FolderChange,
   type FolderCursor,
   type FolderListing,
@@ -59,11 +62,7 @@ export async function checkFolder(
     return [];
   }
   const stored = await deps.cursors.get(schedule.id);
-  // A cursor of an earlier activation is replaced: what is in the folder at re-enabling is the baseline.
-  const cursor =
-    stored?.cursor.activatedAt === schedule.activatedAt
-      ? stored.cursor
-      : baselineCursor(schedule.activatedAt);
+  const start = await startingCursor(deps, schedule, stored?.cursor);
   let etag = stored?.etag;
 
   const created: RunRecord[] = [];
@@ -82,25 +81,90 @@ export async function checkFolder(
     deps.log(`schedule ${schedule.id}: folder not checked: ${error.message}`);
     return created;
   }
-  const { changes, next } = detectFolderChanges(cursor, listing);
+  const { changes, next } =
+    start.cursor === undefined
+      ? { changes: [], next: baselineFromListing(activationOf(schedule), listing) }
+      : detectFolderChanges(start.cursor, listing);
+  let adopting = start.adoptsBaseline;
+  const save = async (cursor: FolderCursor, expectedEtag: string | undefined) => {
+    const saved = await saveOrYield(deps, schedule, cursor, expectedEtag);
+    // Once the cursor counts from this activation, its baseline row has served: state stays one row.
+    if (saved !== undefined && adopting) {
+      adopting = false;
+      await dropBaseline(deps, schedule);
+    }
+    return saved;
+  };
 
   const parameterName = trigger.dataPathParameterName;
   if (parameterName !== undefined) {
     created.push(...(await claimBlobRuns(deps, schedule, datastore.name, parameterName, changes, now)));
-    await saveOrYield(deps, schedule, next, etag);
+    await save(next, etag);
     return created;
   }
   if (changes.length === 0) {
-    await saveOrYield(deps, schedule, next, etag);
+    await save(next, etag);
     return created;
   }
   const runKey = `check:${schedule.activatedAt}:${next.version}`;
-  etag = await saveOrYield(deps, schedule, { ...next, pendingCheckRunKey: runKey }, etag);
+  etag = await save({ ...next, pendingCheckRunKey: runKey }, etag);
   if (etag === undefined) return created;
   const run = await claimRun(deps, schedule, { scheduledFor: now, reason: "datastore" }, runKey, now);
   if (run) created.push(run);
-  await saveOrYield(deps, schedule, next, etag);
+  await save(next, etag);
   return created;
+}
+
+interface StartingCursor {
+  /** Undefined when the activation's baseline is gone: the check then fires nothing and starts over. */
+  cursor: FolderCursor | undefined;
+  /** Whether the cursor is the baseline row of the activation, to be removed once a cursor is saved. */
+  adoptsBaseline: boolean;
+}
+
+/**
+ * Where a check starts: the stored cursor when it counts from the schedule's current activation; else the
+ * baseline that activation saved (CONTRACT 2.3: what was in the folder at creation or re-enabling does not fire);
+ * else, for a schedule activated before activations listed the folder, the activation's second.
+ */
+async function startingCursor(
+  deps: FolderCheckDependencies,
+  schedule: ScheduleRecord,
+  stored: FolderCursor | undefined,
+): Promise<StartingCursor> {
+  const activation = activationOf(schedule);
+  if (stored !== undefined && isCursorOfActivation(stored, activation)) {
+    return { cursor: stored, adoptsBaseline: false };
+  }
+  if (activation.activationId === undefined) {
+    return { cursor: baselineCursor(schedule.activatedAt), adoptsBaseline: false };
+  }
+  const baseline = await deps.cursors.getBaseline(schedule.id, activation.activationId);
+  if (baseline === undefined) {
+    // A concurrent first check took it up and removed it (this check's save will then yield), or it was lost.
+    deps.log(
+      `schedule ${schedule.id}: the baseline of activation ${activation.activationId} is gone; ` +
+        "this check fires nothing and takes its listing as the baseline",
+    );
+  }
+  return { cursor: baseline, adoptsBaseline: baseline !== undefined };
+}
+
+function activationOf(schedule: ScheduleRecord): FolderActivation {
+  return schedule.activationId === undefined
+    ? { activatedAt: schedule.activatedAt }
+    : { activatedAt: schedule.activatedAt, activationId: schedule.activationId };
+}
+
+async function dropBaseline(deps: FolderCheckDependencies, schedule: ScheduleRecord): Promise<void> {
+  if (schedule.activationId === undefined) return;
+  try {
+    await deps.cursors.deleteBaseline(schedule.id, schedule.activationId);
+  } catch (error) {
+    deps.log(
+      `schedule ${schedule.id}: its used baseline row stays until the schedule is deleted: ${String(error)}`,
+    );
+  }
 }
 
 function claimBlobRuns(

@@ -1,4 +1,4 @@
-import type { TableClient, TableEntity } from "@azure/data-tables";
+import { odata, type TableClient, type TableEntity } from "@azure/data-tables";
 import { FINGERPRINT_LENGTH, type FolderCursor } from "./folder-changes.js";
 
 export interface StoredCursor {
@@ -7,7 +7,11 @@ export interface StoredCursor {
   etag: string;
 }
 
-/** One cursor per change-based schedule. Saves are conditional, so of two concurrent checks one saves. */
+/**
+ * One cursor per change-based schedule. Saves are conditional, so of two concurrent checks one saves. Beside it,
+ * the baseline of each activation that listed the folder (CONTRACT 2.3): saved before the schedule names the
+ * activation, taken up by the activation's first check, then removed.
+ */
 export interface FolderCursorStore {
   get(scheduleId: string): Promise<StoredCursor | undefined>;
   /**
@@ -19,6 +23,12 @@ export interface FolderCursorStore {
     cursor: FolderCursor,
     expectedEtag: string | undefined,
   ): Promise<string | undefined>;
+  /** The baseline an activation saved, if it is still kept. */
+  getBaseline(scheduleId: string, activationId: string): Promise<FolderCursor | undefined>;
+  /** Saves the baseline of `cursor.activationId`; throws CursorCapacityError when it is too large for a row. */
+  saveBaseline(scheduleId: string, cursor: FolderCursor & { activationId: string }): Promise<void>;
+  deleteBaseline(scheduleId: string, activationId: string): Promise<void>;
+  /** Removes the cursor and every baseline of the schedule. */
   delete(scheduleId: string): Promise<void>;
 }
 
@@ -28,6 +38,8 @@ const MAX_SEEN_PROPERTIES = 15;
 export const MAX_SEEN_FINGERPRINTS = FINGERPRINTS_PER_PROPERTY * MAX_SEEN_PROPERTIES;
 
 const CURSOR_ROW = "cursor";
+/** Each activation's baseline has its own row, so that an activation whose schedule write failed overwrites none. */
+const baselineRow = (activationId: string) => `baseline-${activationId}`;
 
 type CursorEntity = TableEntity<Record<string, unknown>>;
 
@@ -75,16 +87,51 @@ export class TableFolderCursorStore implements FolderCursorStore {
     }
   }
 
-  async delete(scheduleId: string): Promise<void> {
+  async getBaseline(scheduleId: string, activationId: string): Promise<FolderCursor | undefined> {
     try {
-      await this.table.deleteEntity(scheduleId, CURSOR_ROW);
+      const entity = await this.table.getEntity<Record<string, unknown>>(
+        scheduleId,
+        baselineRow(activationId),
+      );
+      return cursorFromEntity(entity);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async saveBaseline(scheduleId: string, cursor: FolderCursor & { activationId: string }): Promise<void> {
+    await this.table.upsertEntity(
+      cursorToEntity(scheduleId, cursor, baselineRow(cursor.activationId)),
+      "Replace",
+    );
+  }
+
+  async deleteBaseline(scheduleId: string, activationId: string): Promise<void> {
+    await this.deleteRow(scheduleId, baselineRow(activationId));
+  }
+
+  async delete(scheduleId: string): Promise<void> {
+    const rows = this.table.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${scheduleId}`, select: ["RowKey"] },
+    });
+    for await (const row of rows) await this.deleteRow(scheduleId, String(row.rowKey));
+  }
+
+  private async deleteRow(scheduleId: string, rowKey: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(scheduleId, rowKey);
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
   }
 }
 
-export function cursorToEntity(scheduleId: string, cursor: FolderCursor): CursorEntity {
+export function cursorToEntity(
+  scheduleId: string,
+  cursor: FolderCursor,
+  rowKey: string = CURSOR_ROW,
+): CursorEntity {
   if (cursor.seen.length > MAX_SEEN_FINGERPRINTS) {
     throw new CursorCapacityError(
       `${cursor.seen.length} blobs changed within the watermark margin; a cursor holds ${MAX_SEEN_FINGERPRINTS}`,
@@ -92,12 +139,13 @@ export function cursorToEntity(scheduleId: string, cursor: FolderCursor): Cursor
   }
   const entity: CursorEntity = {
     partitionKey: scheduleId,
-    rowKey: CURSOR_ROW,
+    rowKey,
     activatedAt: cursor.activatedAt,
     watermarkMs: String(cursor.watermarkMs),
     version: cursor.version,
     seenCount: cursor.seen.length,
   };
+  if (cursor.activationId !== undefined) entity.activationId = cursor.activationId;
   if (cursor.pendingCheckRunKey !== null) entity.pendingCheckRunKey = cursor.pendingCheckRunKey;
   for (let index = 0; index * FINGERPRINTS_PER_PROPERTY < cursor.seen.length; index++) {
     const start = index * FINGERPRINTS_PER_PROPERTY;
@@ -123,8 +171,10 @@ export function cursorFromEntity(entity: Record<string, unknown>): FolderCursor 
     );
   }
   const pending = entity.pendingCheckRunKey;
+  const activationId = entity.activationId;
   return {
     activatedAt: String(entity.activatedAt),
+    ...(typeof activationId === "string" ? { activationId } : {}),
     // Stored as text: an Int64 column would come back as a typed wrapper, and ms since 1970 exceed Int32.
     watermarkMs: Number(entity.watermarkMs),
     seen,

@@ -1,6 +1,6 @@
 import { datastoreRoutes, isDatastoreRegistered } from "../api/datastore-routes.js";
 import { apiTriggers, type ApiOptions } from "../api/routes.js";
-import { folderCheckQueueTrigger } from "../datastore/folder-check-wiring.js";
+import { folderBaselinesOf, folderCheckQueueTrigger } from "../datastore/folder-check-wiring.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
 import { schedulingDependencies, submissionDependencies } from "../scheduling/firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
@@ -20,6 +20,7 @@ export type TriggerListOptions = Pick<ApiOptions, "extraRoutes">;
 export function allTriggers(getServices: GetServices, options: TriggerListOptions = {}): TriggerSpec[] {
   const apiOptions: ApiOptions = {
     isDatastoreRegistered,
+    folderBaselines: folderBaselinesOf,
     extraRoutes: [...datastoreRoutes(), ...(options.extraRoutes ?? [])],
   };
   return [

@@ -29,7 +29,9 @@ export function timingOnCreate(definition: ScheduleDefinition, now: Date): Sched
 export function timingOnUpdate(current: ScheduleRecord, next: ScheduleDefinition, now: Date): ScheduleTiming {
   const triggerChanged = !jsonEqual(current.definition.trigger, next.trigger);
   const reEnabled = current.definition.status === "Disabled" && next.status === "Active";
-  const activatedAt = reEnabled || triggerChanged ? truncateToSecond(now) : new Date(current.activatedAt);
+  const activatedAt = activatesSchedule(current, next)
+    ? truncateToSecond(now)
+    : new Date(current.activatedAt);
   if (next.status === "Disabled") {
     return { activatedAt: activatedAt.toISOString(), nextRunAt: null, dueAt: null };
   }
@@ -41,6 +43,12 @@ export function timingOnUpdate(current: ScheduleRecord, next: ScheduleDefinition
   const [nextRun] = nextOccurrences(next.trigger, activatedAt, now, 1);
   const nextRunAt = nextRun === undefined ? null : nextRun.toISOString();
   return { activatedAt: activatedAt.toISOString(), nextRunAt, dueAt: nextRunAt };
+}
+
+/** Whether writing `next` over `current` is an activation: a re-enabling or a change of the trigger. */
+export function activatesSchedule(current: ScheduleRecord, next: ScheduleDefinition): boolean {
+  const reEnabled = current.definition.status === "Disabled" && next.status === "Active";
+  return reEnabled || !jsonEqual(current.definition.trigger, next.trigger);
 }
 
 function activatedTiming(definition: ScheduleDefinition, activatedAt: Date): ScheduleTiming {

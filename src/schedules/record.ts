@@ -13,6 +13,11 @@ export interface ScheduleRecord {
    * last change of the trigger, truncated to the second.
    */
   activatedAt: string;
+  /**
+   * A change-based schedule's activation that saved a listing of its folder as the baseline (CONTRACT 2.3): it
+   * names that baseline, and tells this activation from another in the same second. Absent otherwise.
+   */
+  activationId?: string;
   /** The next instant this schedule fires, or null when it never will again (ended, disabled, change-based). */
   nextRunAt: string | null;
   /**

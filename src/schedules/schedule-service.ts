@@ -9,12 +9,12 @@ import {
 import { describeTrigger } from "../recurrence/describe-trigger.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
 import { StepLimitError } from "../recurrence/step-budget.js";
-import type { Trigger } from "../recurrence/trigger-schema.js";
+import type { DatastoreTrigger, Trigger } from "../recurrence/trigger-schema.js";
 import type { LastRun } from "../runs/run-record.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
 import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
-import { timingOnCreate, timingOnUpdate, truncateToSecond } from "./lifecycle.js";
+import { activatesSchedule, timingOnCreate, timingOnUpdate, truncateToSecond } from "./lifecycle.js";
 import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "./merge-patch.js";
 import { parseInput } from "./parse-input.js";
 import type { NewScheduleRecord, ScheduleRecord } from "./record.js";
@@ -37,6 +37,28 @@ export interface ScheduleUseCaseContext {
   allowLoopbackEndpoints: boolean;
   /** When given, a datastore trigger must name a registered datastore (CONTRACT 4, datastore registry). */
   isDatastoreRegistered?: (name: string) => Promise<boolean>;
+  /** When given, activating a change-based schedule saves its folder's baseline first (CONTRACT 2.3). */
+  folderBaselines?: FolderBaselines;
+}
+
+/**
+ * The baselines of change-based schedules (CONTRACT 2.3): an activation (creation, re-enabling, trigger change) of
+ * an Active one lists its folder before it is answered, and what the listing shows never fires.
+ */
+export interface FolderBaselines {
+  /**
+   * Lists the trigger's folder and saves what it holds as the baseline of the activation. Throws a ValidationError
+   * on `trigger.datastoreName` when the datastore cannot be listed as registered, and a ServiceUnavailableError
+   * when it cannot be listed now.
+   */
+  save(scheduleId: string, trigger: DatastoreTrigger, activation: FolderBaselineActivation): Promise<void>;
+  /** Removes the baseline of an activation whose schedule was not written. */
+  discard(scheduleId: string, activationId: string): Promise<void>;
+}
+
+export interface FolderBaselineActivation {
+  activatedAt: string;
+  activationId: string;
 }
 
 const SCHEDULE_ID = /^[0-9a-f]{32}$/;
@@ -77,13 +99,14 @@ export async function createSchedule(
 ): Promise<ScheduleRecord> {
   const definition = await validateDefinition(context, body);
   const createdAt = context.now.toISOString();
-  return context.store.insert({
+  const record: NewScheduleRecord = {
     id: newScheduleId(),
     definition,
     createdAt,
     updatedAt: createdAt,
     ...withinStepLimit(() => timingOnCreate(definition, context.now), 1),
-  });
+  };
+  return writeActivation(context, record, true, (activated) => context.store.insert(activated));
 }
 
 /** By id first, then by name, since a name may look like an id. */
@@ -275,6 +298,37 @@ function renameAliasesOfPresentFields(triggerPatch: JsonObject, current: Trigger
   return renamed;
 }
 
+/**
+ * Writes a record that may activate a change-based schedule. The folder's baseline is saved before the record
+ * names it, so that no crash leaves an Active schedule without the baseline of its activation; a write refused
+ * before the schedule row changed discards it (after another failure the row may have changed, and a baseline
+ * no schedule names is only an unused row).
+ */
+async function writeActivation(
+  context: ScheduleUseCaseContext,
+  record: NewScheduleRecord,
+  activates: boolean,
+  write: (record: NewScheduleRecord) => Promise<ScheduleRecord>,
+): Promise<ScheduleRecord> {
+  const baselines = context.folderBaselines;
+  const trigger = record.definition.trigger;
+  const needsBaseline = activates && record.definition.status === "Active" && trigger.type === "datastore";
+  if (!needsBaseline || baselines === undefined) return write(record);
+  const activationId = randomBytes(8).toString("hex");
+  await baselines.save(record.id, trigger, { activatedAt: record.activatedAt, activationId });
+  try {
+    return await write({ ...record, activationId });
+  } catch (error) {
+    const refused =
+      error instanceof PreconditionFailedError ||
+      error instanceof ConflictError ||
+      error instanceof NotFoundError;
+    // The refusal is what the caller must see; a baseline left behind is an unused row, removed with the schedule.
+    if (refused) await baselines.discard(record.id, activationId).catch(() => undefined);
+    throw error;
+  }
+}
+
 async function requireScheduleById(store: ScheduleStore, id: string): Promise<ScheduleRecord> {
   const record = SCHEDULE_ID.test(id) ? await store.get(id) : undefined;
   if (record === undefined) throw new NotFoundError(`There is no schedule with id ${id}`);
@@ -302,15 +356,19 @@ async function updateSchedule(
     checkIfMatch(current, ifMatch);
     const definition = await nextDefinition(current);
     if (jsonEqual(definition, current.definition)) return current;
+    const activates = activatesSchedule(current, definition);
     const next: NewScheduleRecord = {
       id: current.id,
       definition,
       createdAt: current.createdAt,
       updatedAt: context.now.toISOString(),
       ...withinStepLimit(() => timingOnUpdate(current, definition, context.now), 1),
+      ...(activates || current.activationId === undefined ? {} : { activationId: current.activationId }),
     };
     try {
-      return await context.store.replace(current, next, ifMatch?.trim() ?? current.etag);
+      return await writeActivation(context, next, activates, (activated) =>
+        context.store.replace(current, activated, ifMatch?.trim() ?? current.etag),
+      );
     } catch (error) {
       const lostRace = error instanceof PreconditionFailedError && ifMatch === undefined;
       if (!lostRace || attempt >= UNCONDITIONAL_WRITE_ATTEMPTS) throw error;

@@ -93,6 +93,7 @@ export function scheduleEntityFromRecord(record: NewScheduleRecord): ScheduleEnt
     updatedAt: record.updatedAt,
     activatedAt: record.activatedAt,
   };
+  if (record.activationId !== undefined) entity.activationId = record.activationId;
   if (definition.target.pipelineId !== undefined) entity.pipelineId = definition.target.pipelineId;
   if (definition.target.pipelineEndpointId !== undefined) {
     entity.pipelineEndpointId = definition.target.pipelineEndpointId;
@@ -121,6 +122,7 @@ export function recordFromScheduleEntity(entity: Record<string, unknown>, etag: 
     createdAt: requiredText(entity, "createdAt"),
     updatedAt: requiredText(entity, "updatedAt"),
     activatedAt: requiredText(entity, "activatedAt"),
+    ...(typeof entity.activationId === "string" ? { activationId: entity.activationId } : {}),
     nextRunAt: optionalText(entity, "nextRunAt"),
     dueAt: optionalText(entity, "dueAt"),
     etag,

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   baselineCursor,
+  baselineFromListing,
   detectFolderChanges,
   type FolderCursor,
   type ListedBlob,
@@ -48,7 +49,8 @@ interface Version {
 class SimulatedFolder {
   nowMs: number;
   readonly blobs = new Map<string, Version>();
-  private etags = 0;
+  /** Uploads so far; the n-th upload's ETag is n in hex, so a version tells when it was committed. */
+  etags = 0;
 
   constructor(startMs: number) {
     this.nowMs = startMs;
@@ -100,7 +102,12 @@ function simulate(baselineNames: readonly string[], steps: readonly Step[]): Out
   const folder = new SimulatedFolder(ACTIVATED_MS - 5_000);
   for (const name of baselineNames) folder.apply({ kind: "upload", name });
   folder.nowMs = ACTIVATED_MS + 13;
-  let cursor = baselineCursor(new Date(ACTIVATED_MS).toISOString());
+  return runChecks(folder, baselineCursor(new Date(ACTIVATED_MS).toISOString()), steps);
+}
+
+/** The steps from `start` on, then quiet checks once the margin has passed. */
+function runChecks(folder: SimulatedFolder, start: FolderCursor, steps: readonly Step[]): Outcome {
+  let cursor = start;
   const fired: string[] = [];
   const observed = new Map<string, number>();
   const cursors: FolderCursor[] = [];
@@ -191,5 +198,60 @@ describe("detectFolderChanges over a folder changing while it is listed", () => 
     };
     expect(firedWith(0)).toEqual(["b", "c"]);
     expect(firedWith(MARGIN_MS)).toEqual(["b", "c", "a"]);
+  });
+
+  it("an activation that lists the folder fires nothing committed before it and all after it, in its second too", () => {
+    // Uploads a few milliseconds apart, so that the activation's second holds some of them and later ones.
+    const quickArb: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 150 }) }),
+      fc.record({ kind: fc.constant("upload" as const), name: nameArb }),
+      fc.record({ kind: fc.constant("delete" as const), name: nameArb }),
+    );
+    const listingArb = fc.record({
+      kind: fc.constant("check" as const),
+      pageSize: fc.integer({ min: 1, max: 4 }),
+      firstPageMs: fc.integer({ min: 0, max: 300 }),
+      betweenPages: fc.array(fc.array(quickArb, { maxLength: 3 }), { maxLength: 8 }),
+    });
+    const etagNumber = (version: string) => Number.parseInt(version.slice(version.indexOf("@0x") + 3), 16);
+    let sameSecondRuns = 0;
+    fc.assert(
+      fc.property(
+        fc.array(quickArb, { maxLength: 12 }),
+        listingArb,
+        fc.array(quickArb, { maxLength: 8 }),
+        stepsArb,
+        (before, activation, justAfter, later) => {
+          const folder = new SimulatedFolder(ACTIVATED_MS + 200);
+          for (const step of before) folder.apply(step);
+          const committedBefore = folder.etags;
+          const activatedAt = new Date(Math.floor(folder.nowMs / 1000) * 1000).toISOString();
+          const baseline = baselineFromListing(
+            { activatedAt, activationId: "a1" },
+            folder.list(activation),
+            MARGIN_MS,
+          );
+          const committedDuring = folder.etags;
+          const { fired, observed } = runChecks(folder, baseline, [...justAfter, ...later]);
+
+          expect(new Set(fired).size).toBe(fired.length);
+          expect(fired.filter((version) => etagNumber(version) <= committedBefore)).toEqual([]);
+          const after = [...observed.keys()].filter((version) => etagNumber(version) > committedDuring);
+          expect(after.filter((version) => !fired.includes(version))).toEqual([]);
+          expect(fired.filter((version) => !observed.has(version))).toEqual([]);
+
+          const secondOf = (version: string) => Math.floor((observed.get(version) ?? 0) / 1000);
+          const beforeSeconds = [...observed.keys()].filter(
+            (version) => etagNumber(version) <= committedBefore,
+          );
+          if (beforeSeconds.some((version) => after.some((other) => secondOf(other) === secondOf(version)))) {
+            sameSecondRuns++;
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // The runs must include the case whole seconds make hard: a version before and one after in one second.
+    expect(sameSecondRuns).toBeGreaterThan(20);
   });
 });

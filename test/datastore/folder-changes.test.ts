@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   baselineCursor,
+  baselineFromListing,
   blobFingerprint,
   detectFolderChanges,
   folderPrefix,
+  isCursorOfActivation,
   nextFolderCheckAt,
   WATERMARK_MARGIN_MS,
   type FolderCursor,
@@ -27,6 +29,82 @@ describe("baselineCursor", () => {
       version: 0,
       pendingCheckRunKey: null,
     });
+  });
+});
+
+describe("baselineFromListing", () => {
+  const activation = { activatedAt: ACTIVATED, activationId: "0123456789abcdef" };
+  // Listed at 10:00:00.700 by the service's clock: the activation request came in the same second.
+  const listing = {
+    blobs: [
+      blob("in/old.csv", "0x1", "2026-11-21T09:58:59.000Z"),
+      blob("in/recent.csv", "0x2", "2026-11-21T09:59:30.000Z"),
+      blob("in/same-second.csv", "0x3", "2026-11-21T10:00:00.000Z"),
+    ],
+    serviceTimeMs: at("2026-11-21T10:00:00.700Z"),
+  };
+
+  it("keeps the listing's pairs above the watermark the listing allows, for this activation", () => {
+    expect(baselineFromListing(activation, listing)).toEqual({
+      activatedAt: ACTIVATED,
+      activationId: "0123456789abcdef",
+      watermarkMs: at("2026-11-21T10:00:00.000Z") - WATERMARK_MARGIN_MS,
+      seen: [blobFingerprint("in/recent.csv", "0x2"), blobFingerprint("in/same-second.csv", "0x3")].sort(),
+      version: 0,
+      pendingCheckRunKey: null,
+    });
+  });
+
+  it("fires nothing it listed, in the activation second too, and every pair written after it", () => {
+    const baseline = baselineFromListing(activation, listing);
+    const { changes, next } = detectFolderChanges(baseline, {
+      blobs: [
+        ...listing.blobs,
+        // Written after the answer, in the activation's second: a new blob, and a new ETag of a listed one.
+        blob("in/after.csv", "0x4", "2026-11-21T10:00:00.000Z"),
+        blob("in/recent.csv", "0x5", "2026-11-21T10:00:00.000Z"),
+      ],
+      serviceTimeMs: at("2026-11-21T10:05:00.200Z"),
+    });
+    expect(changes).toEqual([
+      { path: "in/after.csv", etag: "0x4" },
+      { path: "in/recent.csv", etag: "0x5" },
+    ]);
+    expect(next.activationId).toBe("0123456789abcdef");
+    expect(next.version).toBe(1);
+  });
+
+  it("compared with the activation's second alone, fires the same-second blob written before it", () => {
+    const { changes } = detectFolderChanges(baselineCursor(ACTIVATED), {
+      ...listing,
+      serviceTimeMs: at("2026-11-21T10:05:00.200Z"),
+    });
+    expect(changes).toEqual([{ path: "in/same-second.csv", etag: "0x3" }]);
+  });
+});
+
+describe("isCursorOfActivation", () => {
+  const cursor = (activatedAt: string, activationId?: string): FolderCursor => ({
+    ...baselineCursor(activatedAt),
+    ...(activationId === undefined ? {} : { activationId }),
+  });
+
+  it("tells two activations in one second apart by their ids", () => {
+    expect(
+      isCursorOfActivation(cursor(ACTIVATED, "a1"), { activatedAt: ACTIVATED, activationId: "a1" }),
+    ).toBe(true);
+    expect(
+      isCursorOfActivation(cursor(ACTIVATED, "a1"), { activatedAt: ACTIVATED, activationId: "a2" }),
+    ).toBe(false);
+    expect(isCursorOfActivation(cursor(ACTIVATED, "a1"), { activatedAt: ACTIVATED })).toBe(false);
+    expect(isCursorOfActivation(cursor(ACTIVATED), { activatedAt: ACTIVATED, activationId: "a1" })).toBe(
+      false,
+    );
+  });
+
+  it("matches by the activation second alone for a schedule activated without a baseline listing", () => {
+    expect(isCursorOfActivation(cursor(ACTIVATED), { activatedAt: ACTIVATED })).toBe(true);
+    expect(isCursorOfActivation(cursor(ACTIVATED), { activatedAt: "2026-11-21T10:00:01.000Z" })).toBe(false);
   });
 });
 

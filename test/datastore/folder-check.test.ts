@@ -333,6 +333,26 @@ describe("never miss, never repeat (real Azurite)", () => {
     expect((await harness.cursors.get(schedule.id))?.cursor.pendingCheckRunKey).toBeNull();
   });
 
+  it("fires nothing and starts over when its activation's baseline is gone (a concurrent first check took it up)", async () => {
+    harness = await createCheckHarness();
+    const watched = await harness.watch(
+      { pathOnDatastore: "in", dataPathParameterName: "file" },
+      new Date(Date.now() - 10_000),
+    );
+    const schedule = await harness.stack.schedules.replace(
+      watched,
+      { ...watched, activationId: "feedfacefeedface" },
+      watched.etag,
+    );
+    await harness.upload(["in/a.csv"]);
+    expect(await harness.check(schedule)).toEqual([]);
+    expect(harness.stack.logs.join("\n")).toContain("the baseline of activation feedfacefeedface is gone");
+    expect((await harness.cursors.get(schedule.id))?.cursor.activationId).toBe("feedfacefeedface");
+
+    await harness.upload(["in/b.csv"]);
+    expect(changedBlobsOf(await harness.check(schedule))).toEqual([`in/b.csv@${await etagOf("in/b.csv")}`]);
+  });
+
   it("starts a schedule without a cursor from its activation", async () => {
     harness = await createCheckHarness();
     const schedule = await harness.watch({ pathOnDatastore: "in" }, new Date(Date.now() - 10_000));

@@ -34,6 +34,14 @@ describe("cursor entities", () => {
     expect(cursorFromEntity(cursorToEntity("s1", cursor))).toEqual(cursor);
   });
 
+  it("round-trips the activation a cursor counts from", () => {
+    const cursor = { ...cursorWith(3), activationId: "0123456789abcdef" };
+    expect(cursorFromEntity(cursorToEntity("s1", cursor))).toEqual(cursor);
+    expect(cursorToEntity("s1", cursor, "baseline-0123456789abcdef").rowKey).toBe(
+      "baseline-0123456789abcdef",
+    );
+  });
+
   it("refuses more fingerprints than a row holds", () => {
     expect(() => cursorToEntity("s1", cursorWith(MAX_SEEN_FINGERPRINTS + 1))).toThrow(CursorCapacityError);
   });
@@ -63,5 +71,27 @@ describe("TableFolderCursorStore (real Azurite)", () => {
     await store.delete("s1");
     expect(await store.get("s1")).toBeUndefined();
     expect(await store.save("s1", cursorWith(5), second)).toBeUndefined();
+  });
+
+  it("keeps each activation's baseline in its own row, beside the cursor, and deletes them all with it", async () => {
+    const store = await createStore();
+    const first = { ...cursorWith(2), activationId: "aaaaaaaaaaaaaaaa", version: 0 };
+    const second = { ...cursorWith(MAX_SEEN_FINGERPRINTS), activationId: "bbbbbbbbbbbbbbbb", version: 0 };
+    await store.saveBaseline("s1", first);
+    await store.saveBaseline("s1", second);
+    await store.save("s1", cursorWith(1), undefined);
+    expect(await store.getBaseline("s1", first.activationId)).toEqual(first);
+    expect(await store.getBaseline("s1", second.activationId)).toEqual(second);
+    expect(await store.getBaseline("s2", first.activationId)).toBeUndefined();
+    expect((await store.get("s1"))?.cursor).toEqual(cursorWith(1));
+
+    await store.deleteBaseline("s1", first.activationId);
+    await store.deleteBaseline("s1", first.activationId);
+    expect(await store.getBaseline("s1", first.activationId)).toBeUndefined();
+    expect(await store.getBaseline("s1", second.activationId)).toEqual(second);
+
+    await store.delete("s1");
+    expect(await store.get("s1")).toBeUndefined();
+    expect(await store.getBaseline("s1", second.activationId)).toBeUndefined();
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { timingOnCreate, timingOnUpdate, truncateToSecond } from "../../src/schedules/lifecycle.js";
+import {
+  activatesSchedule,
+  timingOnCreate,
+  timingOnUpdate,
+  truncateToSecond,
+} from "../../src/schedules/lifecycle.js";
 import type { ScheduleRecord } from "../../src/schedules/record.js";
 import { scheduleDefinitionSchema, type ScheduleDefinition } from "../../src/schedules/schema.js";
 
@@ -156,5 +161,24 @@ describe("timingOnUpdate", () => {
       nextRunAt: null,
       dueAt: "2026-11-21T10:35:00.000Z",
     });
+  });
+});
+
+describe("activatesSchedule", () => {
+  const NOW = "2026-11-21T10:00:00.000Z";
+  const active = record(definition(UPLOADS), NOW);
+  const disabled = record(definition(UPLOADS, "Disabled"), NOW);
+
+  it("is a re-enabling or a change of the trigger, whatever the status", () => {
+    expect(activatesSchedule(disabled, definition(UPLOADS))).toBe(true);
+    expect(activatesSchedule(active, definition({ ...UPLOADS, pollingIntervalMinutes: 5 }))).toBe(true);
+    expect(activatesSchedule(disabled, definition({ ...UPLOADS, pathOnDatastore: "in" }, "Disabled"))).toBe(
+      true,
+    );
+  });
+
+  it("is not a disabling or a change of other fields", () => {
+    expect(activatesSchedule(active, definition(UPLOADS, "Disabled"))).toBe(false);
+    expect(activatesSchedule(active, { ...definition(UPLOADS), description: "new" })).toBe(false);
   });
 });

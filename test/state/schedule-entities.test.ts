@@ -134,6 +134,16 @@ describe("schedule rows", () => {
     expect(recordFromScheduleEntity(entity, "e")).toEqual({ ...record, etag: "e" });
   });
 
+  it("keeps the activation id of a change-based schedule's baseline, and writes none when there is none", () => {
+    const record = { ...scheduleRecord(scheduleId(4)), activationId: "0123456789abcdef" };
+    const entity = scheduleEntityFromRecord(record);
+    expect(entity.activationId).toBe("0123456789abcdef");
+    expect(recordFromScheduleEntity(entity, "e")).toEqual({ ...record, etag: "e" });
+    expect(Object.hasOwn(scheduleEntityFromRecord(scheduleRecord(scheduleId(5))), "activationId")).toBe(
+      false,
+    );
+  });
+
   it("refuses a row without its definition", () => {
     const entity = scheduleEntityFromRecord(scheduleRecord(scheduleId(3)));
     delete entity.definition0;
