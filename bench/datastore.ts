@@ -1,5 +1,5 @@
 import type { ScheduleRecord } from "../src/schedules/record.js";
-import { createSchedule } from "../src/schedules/schedule-service.js";
+import { createSchedule } from "../src/schedule-management/schedule-service.js";
 import { NO_WORKSPACE } from "../src/submit/endpoint-url.js";
 import http from "node:http";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
@@ -13,8 +13,8 @@ import { listFolder, openDatastoreContainer } from "../src/datastore/folder-list
 import { startEmbeddedAzurite } from "../src/host/local/embedded-azurite.js";
 import { StorageRunQueue } from "../src/runs/run-queue.js";
 import { TableRunStore } from "../src/runs/table-run-store.js";
-import { newScheduleRun } from "../src/scheduling/new-run.js";
-import { forEachConcurrently } from "../src/scheduling/scheduling-pass.js";
+import { newScheduleRun } from "../src/submit/new-run.js";
+import { forEachConcurrently } from "../src/concurrency.js";
 import { TableScheduleStore } from "../src/state/table-schedule-store.js";
 import type { BenchFigure, BenchSuite } from "./harness.js";
 

@@ -4,12 +4,13 @@ import type { TransactionAction } from "@azure/data-tables";
 import { createServices } from "../src/host/create-services.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../src/host/local/embedded-azurite.js";
 import { startQueueRunner } from "../src/host/local/queue-runner.js";
-import type { Services } from "../src/host/services.js";
+import type { Services } from "../src/api/services.js";
 import { timingOnCreate } from "../src/schedules/lifecycle.js";
-import { newScheduleId } from "../src/schedules/schedule-service.js";
+import { newScheduleId } from "../src/schedule-management/schedule-service.js";
 import { scheduleDefinitionSchema } from "../src/schedules/schema.js";
-import { schedulingDependencies, submissionDependencies } from "../src/scheduling/firing-wiring.js";
-import { forEachConcurrently, runSchedulingPass } from "../src/scheduling/scheduling-pass.js";
+import { submissionDependencies } from "../src/host/firing-wiring.js";
+import { forEachConcurrently } from "../src/concurrency.js";
+import { runSchedulingPass } from "../src/scheduling/scheduling-pass.js";
 import { loadSettings } from "../src/settings/settings.js";
 import { dueEntity, nameEntity, scheduleEntityFromRecord } from "../src/state/schedule-entities.js";
 import { storageAccessFromConnectionString } from "../src/state/storage-clients.js";
@@ -249,7 +250,7 @@ async function measurePass(
   let now = new Date(DUE_AT);
   const services = await servicesFor(proxy.connectionString, `p${prefix}`, () => now);
   await seedSchedules(proxy.connectionString, `p${prefix}`, total, DUE, endpointUrl);
-  const deps = schedulingDependencies(services);
+  const deps = services.firing;
   const samples: { ms: number; requests: number }[] = [];
   // Two passes, one minute apart: both fire the 100 due schedules; later ones would also meet the sweep of
   // runs that no worker settled here.
@@ -339,7 +340,7 @@ async function measureEndToEnd(
       log: () => undefined,
     },
   );
-  const { runs } = await runSchedulingPass(schedulingDependencies(services), now);
+  const { runs } = await runSchedulingPass(services.firing, now);
   if (runs.length !== count) throw new Error(`expected ${count} runs, got ${runs.length}`);
   while (endpoint.received() - before < count) await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - startedAt) / 1000;

@@ -1,10 +1,8 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import type { HttpTriggerSpec } from "../host/trigger-list.js";
-import type { GetServices, Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { ValidationError } from "../errors.js";
 import { parseInput } from "../schedules/parse-input.js";
-import { problemForError } from "./problem.js";
 
 /** One documented response of an operation: what the OpenAPI document says about it. */
 export interface ApiResponseDoc {
@@ -36,24 +34,6 @@ export interface ApiRoute {
   /** See HttpTriggerSpec.authLevel; default "function". */
   authLevel?: "function" | "anonymous";
   run: (request: HttpRequest, services: Services, context: InvocationContext) => Promise<HttpResponseInit>;
-}
-
-/** The host-facing trigger: errors become problem+json, unexpected ones a logged 500. */
-export function httpTriggerOf(route: ApiRoute, getServices: GetServices): HttpTriggerSpec {
-  return {
-    kind: "http",
-    name: route.name,
-    route: route.route,
-    methods: [route.method],
-    ...(route.authLevel === undefined ? {} : { authLevel: route.authLevel }),
-    handler: async (request, context) => {
-      try {
-        return await route.run(request, await getServices(), context);
-      } catch (error) {
-        return problemForError(error, context);
-      }
-    },
-  };
 }
 
 /** The query string validated like a body; parameter names are the error paths. */

@@ -1,8 +1,30 @@
 import { z } from "zod";
 import { triggerSchema } from "../recurrence/trigger-schema.js";
-import { SCHEDULE_STATUSES, scheduleSchema } from "../schedules/schema.js";
+import { lastRunSchema } from "../runs/run-record.js";
+import { SCHEDULE_STATUSES, scheduleDefinitionSchema } from "../schedules/schema.js";
 
-/** The zod schemas of the HTTP API beyond the schedule itself: query strings, bodies and responses (CONTRACT 4). */
+/** The zod schemas of the HTTP API: the schedule resource, query strings, bodies and responses (CONTRACT 4). */
+
+const scheduleInstant = z.iso.datetime().meta({ example: "2026-11-21T10:30:00.000Z" });
+
+/** A schedule as the API returns it. */
+export const scheduleSchema = scheduleDefinitionSchema
+  .extend({
+    id: z.string().meta({ example: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6" }),
+    triggerDescription: z.string().meta({
+      description: "The trigger in plain words (read-only).",
+      example: "Every 2 weeks on Monday and Wednesday at 18:30, W. Europe Standard Time",
+    }),
+    createdAt: scheduleInstant,
+    updatedAt: scheduleInstant,
+    nextRunAt: scheduleInstant.nullable().meta({
+      description: "The next instant this schedule fires (UTC), or null when it never will again.",
+    }),
+    etag: z.string(),
+    lastRun: lastRunSchema.nullable().meta({ description: "The newest run of this schedule, or null." }),
+  })
+  .meta({ id: "Schedule" });
+export type Schedule = z.output<typeof scheduleSchema>;
 
 const isoInstantInput = z.iso
   .datetime({ offset: true })

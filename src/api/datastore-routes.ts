@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
-import type { Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { datastoreAccessProblem } from "../datastore/datastore-access.js";
 import {
   datastoreDefinitionSchema,

@@ -1,4 +1,4 @@
-import type { Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { missedTicks, MISSED_TICKS_UNHEALTHY } from "../scheduling/tick-health.js";
 import type { ApiRoute } from "./api-route.js";
 import { healthSchema, type Health } from "./api-schemas.js";

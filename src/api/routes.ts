@@ -1,16 +1,15 @@
-import type { GetServices } from "../host/services.js";
-import type { HttpTriggerSpec } from "../host/trigger-list.js";
-import { httpTriggerOf, type ApiRoute } from "./api-route.js";
+import type { ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
 import { openApiDocument } from "./openapi.js";
-import { statusPageRoute } from "../ui/status-page-route.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 import { submitRoutes } from "./submit-routes.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
-  /** Further operations (runs, datastores, submit) to serve and to document in /openapi.json. */
+  /** Further operations (datastores, the local host's) to serve and to document in /openapi.json. */
   extraRoutes?: readonly ApiRoute[];
+  /** Pages for people (the status page), served after the API's operations; they live in src/ui/. */
+  pageRoutes?: readonly ApiRoute[];
 }
 
 export const API_INFO = { title: "AML pipeline scheduler", version: "0.1.0" };
@@ -23,7 +22,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
     ...submitRoutes(),
     ...(options.extraRoutes ?? []),
     healthRoute(),
-    statusPageRoute(),
+    ...(options.pageRoutes ?? []),
   ];
   let document: unknown;
   routes.push({
@@ -38,9 +37,4 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
     },
   });
   return routes;
-}
-
-/** One HTTP trigger per operation, for the Azure Functions app and the local host alike. */
-export function apiTriggers(getServices: GetServices, options: ApiOptions = {}): HttpTriggerSpec[] {
-  return apiRoutes(options).map((route) => httpTriggerOf(route, getServices));
 }

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
-import type { Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { runSchema, toRunResponse, type RunRecord } from "../runs/run-record.js";
-import { findSchedule } from "../schedules/schedule-service.js";
-import { runTargeting, schedulingDependencies } from "../scheduling/firing-wiring.js";
-import { newScheduleRun } from "../scheduling/new-run.js";
-import { enqueueNewRun } from "../scheduling/scheduling-pass.js";
+import { findSchedule } from "../schedule-management/schedule-service.js";
+import { newScheduleRun } from "../submit/new-run.js";
+import { enqueueNewRun } from "../runs/run-queue.js";
 import { parseQuery, requiredParam, type ApiRoute } from "./api-route.js";
 import { pagingQuerySchema } from "./api-schemas.js";
 
@@ -43,11 +42,11 @@ export function runRoutes(): ApiRoute[] {
           schedule,
           { scheduledFor: null, reason: "manual" },
           now,
-          runTargeting(services),
+          services.targeting,
         );
         const created = await services.runs.create(run);
         if (!created.created) throw new Error(`Run ${run.id} was not created`);
-        await enqueueNewRun(schedulingDependencies(services), created.run);
+        await enqueueNewRun(services.firing, created.run);
         return runAccepted(created.run);
       },
     },

@@ -1,10 +1,10 @@
 import type { HttpResponseInit } from "@azure/functions";
-import type { Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { formatLocalIso, zoneOf } from "../recurrence/time-zones.js";
 import { toLastRun, type LastRun } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
-import { schedulingDependencies } from "../scheduling/firing-wiring.js";
-import { fireDueSchedule, forEachConcurrently } from "../scheduling/scheduling-pass.js";
+import { forEachConcurrently } from "../concurrency.js";
+import { fireDueSchedule } from "../scheduling/scheduling-pass.js";
 import {
   createSchedule,
   deleteSchedule,
@@ -12,20 +12,21 @@ import {
   listSchedules,
   patchSchedule,
   previewFireTimes,
-  scheduleResource,
   setScheduleStatus,
   upcomingFireTimes,
   type FolderBaselines,
   type ScheduleUseCaseContext,
-} from "../schedules/schedule-service.js";
+} from "../schedule-management/schedule-service.js";
 import { parseInput } from "../schedules/parse-input.js";
-import { scheduleDefinitionSchema, scheduleSchema, type ScheduleStatus } from "../schedules/schema.js";
+import { scheduleDefinitionSchema, type ScheduleStatus } from "../schedules/schema.js";
+import { scheduleResource } from "./schedule-resource.js";
 import { ifMatchOf, parseQuery, requiredParam, type ApiResponseDoc, type ApiRoute } from "./api-route.js";
 import {
   fireTimesSchema,
   listSchedulesQuerySchema,
   nextFireTimesQuerySchema,
   scheduleListSchema,
+  scheduleSchema,
   triggerPreviewRequestSchema,
   type FireTimes,
   type ListSchedulesQuery,
@@ -295,7 +296,7 @@ async function fireIfDueNow(services: Services, record: ScheduleRecord): Promise
   const now = services.clock();
   if (record.nextRunAt === null || Date.parse(record.nextRunAt) > now.getTime()) return record;
   try {
-    await fireDueSchedule(schedulingDependencies(services), record, now);
+    await fireDueSchedule(services.firing, record, now);
   } catch (error) {
     services.log(
       `schedule ${record.id}: the immediate run is left to the next scheduling pass: ${String(error)}`,

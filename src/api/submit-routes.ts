@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import type { Services } from "../host/services.js";
+import type { Services } from "./services.js";
 import { PIPELINE_RUN_STATUSES, PENDING_RETRY_AFTER_SECONDS } from "../pipeline-runs/pipeline-run-status.js";
 import { answerWait, type RunWaitDependencies, type WaitAnswer } from "../pipeline-runs/run-wait.js";
 import { fetchPipelineRunStatus } from "../pipeline-runs/status-client.js";
@@ -14,8 +14,7 @@ import {
 } from "../runs/run-record.js";
 import { parseInput } from "../schedules/parse-input.js";
 import { targetSchema } from "../schedules/schema.js";
-import { runTargeting } from "../scheduling/firing-wiring.js";
-import { enqueueNewRun } from "../scheduling/scheduling-pass.js";
+import { enqueueNewRun } from "../runs/run-queue.js";
 import { allowedSubmitUrlFor } from "../submit/endpoint-url.js";
 import { amlSubmitBodySchema, apiSubmitBody } from "../submit/request-body.js";
 import { parseQuery, requiredParam, type ApiResponseDoc, type ApiRoute } from "./api-route.js";
@@ -166,7 +165,7 @@ export function submitRoutes(): ApiRoute[] {
 async function submitOnce(request: HttpRequest, services: Services, rawTarget: Record<string, string>) {
   const body = parseInput(amlSubmitBodySchema, await readJsonBody(request, [JSON_CONTENT_TYPE]));
   const target = parseInput(targetSchema, rawTarget);
-  const targeting = runTargeting(services);
+  const targeting = services.targeting;
   const url = allowedSubmitUrlFor(target, targeting.workspace, targeting.endpoints);
   const created = await services.runs.create(newApiRun(url, apiSubmitBody(body), services.clock()));
   if (!created.created) throw new Error(`Run for ${url.pathname} was not created`);
@@ -197,7 +196,7 @@ export function newApiRun(endpointUrl: URL, body: ReturnType<typeof apiSubmitBod
 
 export function waitDependencies(services: Services): RunWaitDependencies {
   const { settings } = services;
-  const endpointPolicy = runTargeting(services).endpoints;
+  const endpointPolicy = services.targeting.endpoints;
   return {
     checks: services.statusChecks,
     fetchStatus: (url) =>

@@ -1,7 +1,6 @@
-import type { FireTimes, Problem, ScheduleList } from "../api/api-schemas.js";
+import type { FireTimes, Problem, Schedule, ScheduleList } from "../api/api-schemas.js";
 import type { RunWait } from "../api/submit-routes.js";
 import type { Run } from "../runs/run-record.js";
-import type { Schedule } from "../schedules/schema.js";
 
 /** A small typed client of the scheduler's HTTP API (CONTRACT 4), for the `aml-schedule` command line. */
 

@@ -1,8 +1,7 @@
-import type { FireTimes, Problem } from "../api/api-schemas.js";
+import type { FireTimes, Problem, Schedule } from "../api/api-schemas.js";
 import type { RunWait } from "../api/submit-routes.js";
 import { describeTrigger } from "../recurrence/describe-trigger.js";
 import type { Run } from "../runs/run-record.js";
-import type { Schedule } from "../schedules/schema.js";
 
 /** What the command line prints: aligned tables and key/value blocks for people, or the API's JSON. */
 

@@ -1,6 +1,6 @@
+import type { Schedule } from "../api/api-schemas.js";
 import { readFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
-import type { Schedule } from "../schedules/schema.js";
 import {
   ApiError,
   ConnectionError,

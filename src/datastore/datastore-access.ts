@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../errors.js";
 import { isServiceStorageSetting } from "../settings/settings.js";
-import { hostMatches, isLoopbackHost } from "../submit/host-patterns.js";
+import { hostMatches, isLoopbackHost } from "../settings/host-patterns.js";
 
 /**
  * Which datastores the service may open (CONTRACT 4, datastore row; CONTRACT 6, the paragraph on tokens). An

@@ -1,6 +1,6 @@
 import { ServiceUnavailableError, ValidationError } from "../errors.js";
 import type { DatastoreTrigger } from "../recurrence/trigger-schema.js";
-import type { FolderBaselineActivation, FolderBaselines } from "../schedules/schedule-service.js";
+import type { FolderBaselineActivation, FolderBaselines } from "../schedule-management/schedule-service.js";
 import type { DatastoreRecord } from "./datastore-record.js";
 import type { DatastoreRegistry } from "./datastore-registry.js";
 import { baselineFromListing, folderPrefix, type FolderListing } from "./folder-changes.js";

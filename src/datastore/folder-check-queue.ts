@@ -1,6 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
-import { encodeQueueMessage } from "../host/queue-message.js";
+import { encodeQueueMessage } from "../state/queue-message.js";
 
 /** The Storage Queue that fans folder checks out across instances: one message per due check of a schedule. */
 export const FOLDER_CHECK_QUEUE_NAME = "folder-checks";

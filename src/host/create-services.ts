@@ -8,7 +8,8 @@ import { TableRunStore } from "../runs/table-run-store.js";
 import type { Settings } from "../settings/settings.js";
 import { storageAccessFromSettings } from "../state/storage-clients.js";
 import { TableScheduleStore } from "../state/table-schedule-store.js";
-import type { Services } from "./services.js";
+import type { Services } from "../api/services.js";
+import { runTargeting, schedulingDependencies } from "./firing-wiring.js";
 
 /** The tables and queues that hold the service's state, named in one place. */
 export const TABLE_NAMES = {
@@ -90,6 +91,9 @@ export async function createServices(
     },
   });
   const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? ((line: string) => console.log(line));
+  const allowLoopbackEndpoints = options.allowLoopbackEndpoints ?? false;
+  const targeting = runTargeting(settings, allowLoopbackEndpoints);
   return {
     settings,
     schedules,
@@ -98,10 +102,12 @@ export async function createServices(
     statusChecks,
     credential,
     datastores,
-    allowLoopbackEndpoints: options.allowLoopbackEndpoints ?? false,
+    allowLoopbackEndpoints,
     startedAt: clock(),
     clock,
-    log: options.log ?? ((line) => console.log(line)),
+    log,
+    targeting,
+    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting),
   };
 }
 

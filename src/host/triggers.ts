@@ -1,11 +1,12 @@
 import { datastoreRoutes, isDatastoreRegistered } from "../api/datastore-routes.js";
-import { apiTriggers, type ApiOptions } from "../api/routes.js";
-import { folderBaselinesOf, folderCheckQueueTrigger } from "../datastore/folder-check-wiring.js";
+import type { ApiOptions } from "../api/routes.js";
+import { apiTriggers } from "./http-triggers.js";
+import { folderBaselinesOf, folderCheckQueueTrigger } from "./folder-check-wiring.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
-import { schedulingDependencies, submissionDependencies } from "../scheduling/firing-wiring.js";
+import { submissionDependencies } from "./firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
 import { submitQueuedRun } from "../submit/submission-worker.js";
-import type { GetServices, Services } from "./services.js";
+import type { GetServices, Services } from "../api/services.js";
 import type { QueueTriggerSpec, TimerTriggerSpec, TriggerSpec } from "./trigger-list.js";
 
 /** host.json `extensions.queues.maxDequeueCount`: deliveries before the host moves a message to poison. */
@@ -38,7 +39,7 @@ function schedulingTimer(getServices: GetServices): TimerTriggerSpec {
     scheduleSetting: "SCHEDULER_TICK",
     handler: async (_timer, context) => {
       const services = await getServices();
-      const { runs } = await runSchedulingPass(schedulingDependencies(services), services.clock());
+      const { runs } = await runSchedulingPass(services.firing, services.clock());
       await services.runs.recordTick(services.clock());
       if (runs.length > 0) context.log(`scheduling pass created ${runs.length} run(s)`);
     },

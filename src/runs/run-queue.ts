@@ -1,6 +1,8 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
-import { encodeQueueMessage } from "../host/queue-message.js";
+import type { RunRecord } from "./run-record.js";
+import type { RunStore } from "./run-store.js";
+import { encodeQueueMessage } from "../state/queue-message.js";
 
 /** The Storage Queue that fans submissions out across instances: one message per run to POST. */
 export const RUN_QUEUE_NAME = "pipeline-runs";
@@ -38,4 +40,13 @@ export class StorageRunQueue implements RunQueue {
   async sendToPoison(message: RunMessage): Promise<void> {
     await this.poisonQueue.sendMessage(encodeQueueMessage(message), { messageTimeToLive: -1 });
   }
+}
+
+/** Sends a new run to the submission queue, or settles it when it failed before any POST. */
+export async function enqueueNewRun(
+  deps: { runs: Pick<RunStore, "markSettled">; queue: RunQueue },
+  run: RunRecord,
+): Promise<void> {
+  if (run.status === "Pending") await deps.queue.enqueue(run.id);
+  else await deps.runs.markSettled(run.id);
 }

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { triggerSchema } from "../recurrence/trigger-schema.js";
-import { lastRunSchema } from "../runs/run-record.js";
 
 /** The zod schemas of a schedule: the API's types, its validation and its OpenAPI document (CONTRACT 1). */
 
@@ -190,24 +189,3 @@ export const PATCHABLE_FIELDS = [
   "policy",
   "status",
 ] as const;
-
-const isoInstant = z.iso.datetime().meta({ example: "2026-11-21T10:30:00.000Z" });
-
-/** A schedule as the API returns it. */
-export const scheduleSchema = scheduleDefinitionSchema
-  .extend({
-    id: z.string().meta({ example: "7c6f0c1e2b3a4d5e8f90a1b2c3d4e5f6" }),
-    triggerDescription: z.string().meta({
-      description: "The trigger in plain words (read-only).",
-      example: "Every 2 weeks on Monday and Wednesday at 18:30, W. Europe Standard Time",
-    }),
-    createdAt: isoInstant,
-    updatedAt: isoInstant,
-    nextRunAt: isoInstant.nullable().meta({
-      description: "The next instant this schedule fires (UTC), or null when it never will again.",
-    }),
-    etag: z.string(),
-    lastRun: lastRunSchema.nullable().meta({ description: "The newest run of this schedule, or null." }),
-  })
-  .meta({ id: "Schedule" });
-export type Schedule = z.output<typeof scheduleSchema>;

@@ -2,18 +2,14 @@ import { nextFolderCheckAt } from "../datastore/folder-changes.js";
 import { PreconditionFailedError } from "../errors.js";
 import { compileOccurrences } from "../recurrence/occurrences.js";
 import { StepBudget, StepLimitError } from "../recurrence/step-budget.js";
-import type { RunQueue } from "../runs/run-queue.js";
-import type { NewRunRecord, RunReason, RunRecord } from "../runs/run-record.js";
+import { enqueueNewRun, type RunQueue } from "../runs/run-queue.js";
+import type { NewRunRecord, RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import type { DueEntry, ScheduleStore } from "../state/schedule-store.js";
+import { forEachConcurrently } from "../concurrency.js";
+import type { FireRequest } from "../submit/new-run.js";
 import { planDueFires } from "./due-occurrences.js";
-
-/** What a run is created for: an occurrence of a schedule (scheduledFor) or an out-of-schedule request. */
-export interface FireRequest {
-  scheduledFor: Date | null;
-  reason: RunReason;
-}
 
 export interface SchedulingDependencies {
   schedules: ScheduleStore;
@@ -189,15 +185,6 @@ async function claimOccurrence(
   return undefined;
 }
 
-/** Sends a new run to the submission queue, or settles it when it failed before any POST. */
-export async function enqueueNewRun(
-  deps: Pick<SchedulingDependencies, "runs" | "queue">,
-  run: RunRecord,
-): Promise<void> {
-  if (run.status === "Pending") await deps.queue.enqueue(run.id);
-  else await deps.runs.markSettled(run.id);
-}
-
 async function advanceSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
@@ -242,19 +229,4 @@ export async function resendUnsettledRuns(
 function withoutEtag(record: ScheduleRecord): Omit<ScheduleRecord, "etag"> {
   const { etag: _etag, ...rest } = record;
   return rest;
-}
-
-export async function forEachConcurrently<T>(
-  items: readonly T[],
-  concurrency: number,
-  action: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await action(item);
-    }
-  });
-  await Promise.all(workers);
 }

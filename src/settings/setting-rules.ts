@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { isLoopbackHost } from "../submit/host-patterns.js";
+import { isLoopbackHost } from "./host-patterns.js";
 
 /**
  * The rules every setting of CONTRACT 6 of one kind follows, each a zod schema for one app setting so that a

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CronExpressionParser } from "cron-parser";
-import { hostMatches, isLoopbackHost } from "../submit/host-patterns.js";
+import { hostMatches, isLoopbackHost } from "./host-patterns.js";
 import {
   blankAsUnset,
   hostListSetting,

@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { ValidationError } from "../errors.js";
 import type { EndpointPolicy } from "./endpoint-url.js";
-import { checkEndpointAllowed, hostMatches } from "./host-patterns.js";
+import { checkEndpointAllowed, hostMatches } from "../settings/host-patterns.js";
 
 /** What every request to an Azure ML endpoint (a submission, a status read) is allowed to do (CONTRACT 3). */
 export interface AmlAccess {

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.js";
 import type { Target } from "../schedules/schema.js";
-import { checkEndpointAllowed } from "./host-patterns.js";
+import { checkEndpointAllowed } from "../settings/host-patterns.js";
 import type { Settings } from "../settings/settings.js";
 
 /** The settings that locate the workspace whose pipelines are targeted by id or name (CONTRACT 6). */

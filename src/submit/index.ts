@@ -6,12 +6,6 @@ export {
   type WorkspaceSettings,
 } from "./endpoint-url.js";
 export {
-  checkEndpointAllowed,
-  hostMatches,
-  isLoopbackHost,
-  type EndpointCheckOptions,
-} from "./host-patterns.js";
-export {
   amlSubmitBodySchema,
   apiSubmitBody,
   pipelineSubmitBody,

@@ -1,6 +1,7 @@
 import type { LogHandler } from "@azure/functions";
-import { apiTriggers, type ApiOptions } from "../../src/api/routes.js";
-import type { Services } from "../../src/host/services.js";
+import type { ApiOptions } from "../../src/api/routes.js";
+import { apiTriggers } from "../../src/host/http-triggers.js";
+import type { Services } from "../../src/api/services.js";
 import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
 import { loadSettings } from "../../src/settings/settings.js";
 import { createServices } from "../../src/host/create-services.js";

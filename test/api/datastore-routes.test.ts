@@ -3,9 +3,9 @@ import { InvocationContext } from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { datastoreRoutes, isDatastoreRegistered } from "../../src/api/datastore-routes.js";
-import { checkFolderInline, folderCheckQueueTrigger } from "../../src/datastore/folder-check-wiring.js";
+import { checkFolderInline, folderCheckQueueTrigger } from "../../src/host/folder-check-wiring.js";
 import type { RunRecord } from "../../src/runs/run-record.js";
-import { schedulingDependencies, submissionDependencies } from "../../src/scheduling/firing-wiring.js";
+import { submissionDependencies } from "../../src/host/firing-wiring.js";
 import { runSchedulingPass } from "../../src/scheduling/scheduling-pass.js";
 import type { AmlSubmitBody } from "../../src/submit/request-body.js";
 import { submitQueuedRun } from "../../src/submit/submission-worker.js";
@@ -188,7 +188,7 @@ describe("a change-based schedule end to end: HTTP API, scheduling pass, folder 
     // The first check is one polling interval after creation: the pass enqueues it and moves the schedule on.
     const { services } = api;
     const checked: string[] = [];
-    const passDeps = schedulingDependencies(services);
+    const passDeps = services.firing;
     const dueAt = new Date(createdAt.getTime() + 61_000);
     await runSchedulingPass(
       {
@@ -260,7 +260,7 @@ describe("a change-based schedule end to end: HTTP API, scheduling pass, folder 
     await container.getBlockBlobClient("in/b.csv").upload("b", 1);
     const runs: RunRecord[] = [];
     const pass = await runSchedulingPass(
-      { ...schedulingDependencies(api.services), enqueueFolderCheck: checkFolderInline(api.services, runs) },
+      { ...api.services.firing, enqueueFolderCheck: checkFolderInline(api.services, runs) },
       new Date(createdAt.getTime() + 61_000),
     );
     expect(pass.runs).toEqual([]);

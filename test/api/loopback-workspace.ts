@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import { submissionDependencies } from "../../src/scheduling/firing-wiring.js";
+import { submissionDependencies } from "../../src/host/firing-wiring.js";
 import { submitQueuedRun } from "../../src/submit/submission-worker.js";
 import {
   startLoopbackEndpoint,

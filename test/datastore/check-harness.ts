@@ -14,8 +14,8 @@ import {
 } from "../../src/datastore/folder-listing.js";
 import type { RunRecord } from "../../src/runs/run-record.js";
 import type { ScheduleRecord } from "../../src/schedules/record.js";
-import { newScheduleRun } from "../../src/scheduling/new-run.js";
-import { forEachConcurrently } from "../../src/scheduling/scheduling-pass.js";
+import { newScheduleRun } from "../../src/submit/new-run.js";
+import { forEachConcurrently } from "../../src/concurrency.js";
 import { createFiringStack, noTokenCredential, type FiringStack } from "../support/firing-stack.js";
 import { startScriptedEndpoint, type ScriptedEndpoint } from "../support/scripted-endpoint.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";

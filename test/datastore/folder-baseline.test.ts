@@ -7,18 +7,18 @@ import { saveFolderBaseline, unlistable } from "../../src/datastore/folder-basel
 import type { ListedBlob } from "../../src/datastore/folder-changes.js";
 import { checkFolder } from "../../src/datastore/folder-check.js";
 import { problemForError } from "../../src/api/problem.js";
-import { folderBaselinesOf, folderCheckDependencies } from "../../src/datastore/folder-check-wiring.js";
+import { folderBaselinesOf, folderCheckDependencies } from "../../src/host/folder-check-wiring.js";
 import { MAX_SEEN_FINGERPRINTS } from "../../src/datastore/folder-cursor-store.js";
 import { DatastoreConfigurationError } from "../../src/datastore/folder-listing.js";
 import { ServiceUnavailableError, ValidationError } from "../../src/errors.js";
 import { createServices, TABLE_NAMES } from "../../src/host/create-services.js";
 import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
-import type { Services } from "../../src/host/services.js";
+import type { Services } from "../../src/api/services.js";
 import type { HttpTriggerSpec } from "../../src/host/trigger-list.js";
 import { allTriggers } from "../../src/host/triggers.js";
-import { setScheduleStatus } from "../../src/schedules/schedule-service.js";
+import { setScheduleStatus } from "../../src/schedule-management/schedule-service.js";
 import { loadSettings } from "../../src/settings/settings.js";
-import { forEachConcurrently } from "../../src/scheduling/scheduling-pass.js";
+import { forEachConcurrently } from "../../src/concurrency.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 
 /**

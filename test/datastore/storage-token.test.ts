@@ -3,8 +3,8 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/ident
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkFolder } from "../../src/datastore/folder-check.js";
-import { folderCheckDependencies } from "../../src/datastore/folder-check-wiring.js";
-import type { Services } from "../../src/host/services.js";
+import { folderCheckDependencies } from "../../src/host/folder-check-wiring.js";
+import type { Services } from "../../src/api/services.js";
 import { startDatastoreApi, type DatastoreApi } from "../support/datastore-api.js";
 import { testStorageConnectionString } from "../support/storage.js";
 import { acceptingAnyCertificate, startTlsRecorder, type TlsRecorder } from "../support/tls-recorder.js";

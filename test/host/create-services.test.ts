@@ -1,7 +1,7 @@
 import { TableServiceClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { createServices, TABLE_NAMES } from "../../src/host/create-services.js";
-import type { Services } from "../../src/host/services.js";
+import type { Services } from "../../src/api/services.js";
 import { loadSettings } from "../../src/settings/settings.js";
 import { scheduleId, scheduleRecord } from "../state/schedule-fixtures.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";

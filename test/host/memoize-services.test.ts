@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Services } from "../../src/host/services.js";
+import type { Services } from "../../src/api/services.js";
 import { memoizeServices } from "../../src/host/triggers.js";
 
 const services = { clock: () => new Date("2026-11-21T10:00:00.000Z") } as unknown as Services;

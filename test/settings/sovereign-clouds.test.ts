@@ -6,7 +6,8 @@ import type { DatastoreRecord } from "../../src/datastore/datastore-record.js";
 import { loadSettings, SettingsError, type Settings } from "../../src/settings/settings.js";
 import { storageServiceUrisFromSettings } from "../../src/state/storage-clients.js";
 import { amlRequestHeaders } from "../../src/submit/aml-access.js";
-import { allowedSubmitUrlFor, checkEndpointAllowed } from "../../src/submit/index.js";
+import { checkEndpointAllowed } from "../../src/settings/host-patterns.js";
+import { allowedSubmitUrlFor } from "../../src/submit/index.js";
 
 /**
  * Issue 10, "Also": the settings docs/settings.md gives for Azure China and Azure US Government, loaded as written

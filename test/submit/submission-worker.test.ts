@@ -2,7 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { QueueClient } from "@azure/storage-queue";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeQueueMessage } from "../../src/host/queue-message.js";
+import { decodeQueueMessage } from "../../src/state/queue-message.js";
 import { startQueueRunner, type RunningQueues } from "../../src/host/local/queue-runner.js";
 import { newRunId } from "../../src/runs/run-ids.js";
 import { StorageRunQueue } from "../../src/runs/run-queue.js";

@@ -1,8 +1,8 @@
 import { datastoreRoutes, isDatastoreRegistered } from "../../src/api/datastore-routes.js";
-import { apiTriggers } from "../../src/api/routes.js";
+import { apiTriggers } from "../../src/host/http-triggers.js";
 import { createServices, type CreateServicesOptions } from "../../src/host/create-services.js";
 import { startLocalHttpServer } from "../../src/host/local/http-server.js";
-import type { Services } from "../../src/host/services.js";
+import type { Services } from "../../src/api/services.js";
 import { loadSettings } from "../../src/settings/settings.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "./storage.js";
 

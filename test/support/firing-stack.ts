@@ -1,15 +1,15 @@
-import { newScheduleId } from "../../src/schedules/schedule-service.js";
+import { newScheduleId } from "../../src/schedule-management/schedule-service.js";
 import { NO_WORKSPACE } from "../../src/submit/endpoint-url.js";
 import { TableClient } from "@azure/data-tables";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { QueueClient } from "@azure/storage-queue";
-import { decodeQueueMessage } from "../../src/host/queue-message.js";
+import { decodeQueueMessage } from "../../src/state/queue-message.js";
 import { StorageRunQueue } from "../../src/runs/run-queue.js";
 import { TableRunStore } from "../../src/runs/table-run-store.js";
 import { timingOnCreate } from "../../src/schedules/lifecycle.js";
 import type { ScheduleRecord } from "../../src/schedules/record.js";
 import { scheduleDefinitionSchema } from "../../src/schedules/schema.js";
-import { newScheduleRun } from "../../src/scheduling/new-run.js";
+import { newScheduleRun } from "../../src/submit/new-run.js";
 import type { SchedulingDependencies } from "../../src/scheduling/scheduling-pass.js";
 import { TableScheduleStore } from "../../src/state/table-schedule-store.js";
 import { postPipelineRun } from "../../src/submit/pipeline-client.js";

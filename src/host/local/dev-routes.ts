@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { httpTriggerOf, type ApiRoute } from "../../api/api-route.js";
+import type { ApiRoute } from "../../api/api-route.js";
+import { httpTriggerOf } from "../http-triggers.js";
 import { readJsonBody, JSON_CONTENT_TYPE } from "../../api/request-body.js";
-import { checkFolderInline } from "../../datastore/folder-check-wiring.js";
+import { checkFolderInline } from "../folder-check-wiring.js";
 import { toRunResponse, type RunRecord } from "../../runs/run-record.js";
 import { parseInput } from "../../schedules/parse-input.js";
-import { schedulingDependencies } from "../../scheduling/firing-wiring.js";
 import { runSchedulingPass } from "../../scheduling/scheduling-pass.js";
-import type { GetServices } from "../services.js";
+import type { GetServices } from "../../api/services.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
 
 const devTickSchema = z.strictObject({
@@ -37,7 +37,7 @@ export function devTickRoute(): ApiRoute {
       // Folder checks run inline here, so that the answer lists change-based runs too (CONTRACT 5).
       const checked: RunRecord[] = [];
       const { runs } = await runSchedulingPass(
-        { ...schedulingDependencies(services), enqueueFolderCheck: checkFolderInline(services, checked) },
+        { ...services.firing, enqueueFolderCheck: checkFolderInline(services, checked) },
         now === undefined ? services.clock() : new Date(now),
       );
       await services.runs.recordTick(services.clock());

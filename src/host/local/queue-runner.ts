@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 // A CommonJS package whose classes Node's ESM loader does not expose as named exports.
 import functions from "@azure/functions";
 import type { DequeuedMessageItem, QueueClient } from "@azure/storage-queue";
-import { decodeQueueMessage } from "../queue-message.js";
+import { decodeQueueMessage } from "../../state/queue-message.js";
 import type { QueueTriggerSpec } from "../trigger-list.js";
 
 /** The queue trigger's behaviour, from host.json `extensions.queues` as Azure Functions reads it. */

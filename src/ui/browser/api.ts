@@ -1,5 +1,5 @@
 import type { ScheduleList } from "../../api/api-schemas.js";
-import type { Schedule } from "../../schedules/schema.js";
+import type { Schedule } from "../../api/api-schemas.js";
 import { KeyNeeded, storedKey } from "./function-key.js";
 import { apiBase, messageOf, say } from "./page.js";
 

@@ -1,4 +1,4 @@
-import type { Schedule } from "../../schedules/schema.js";
+import type { Schedule } from "../../api/api-schemas.js";
 import { allSchedules } from "./api.js";
 import { el, type Child } from "./dom.js";
 import { badge, cell, lastRunCell, nextRunCell, scheduleHref, shorten } from "./schedule-cells.js";

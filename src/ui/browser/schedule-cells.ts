@@ -1,4 +1,4 @@
-import type { Schedule } from "../../schedules/schema.js";
+import type { Schedule } from "../../api/api-schemas.js";
 import { el, type Child } from "./dom.js";
 import { config } from "./page.js";
 import { inZone, relative } from "./time.js";

@@ -1,6 +1,7 @@
 import type { FireTimes, ScheduleList } from "../../api/api-schemas.js";
 import type { Run } from "../../runs/run-record.js";
-import type { Schedule, Target } from "../../schedules/schema.js";
+import type { Schedule } from "../../api/api-schemas.js";
+import type { Target } from "../../schedules/schema.js";
 import { api, report } from "./api.js";
 import { el, type Child } from "./dom.js";
 import { currentScheduleId, say } from "./page.js";

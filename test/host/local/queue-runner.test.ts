@@ -7,7 +7,7 @@ import {
   queueHostOptionsFrom,
   startQueueRunner,
 } from "../../../src/host/local/queue-runner.js";
-import { encodeQueueMessage } from "../../../src/host/queue-message.js";
+import { encodeQueueMessage } from "../../../src/state/queue-message.js";
 import type { QueueTriggerSpec } from "../../../src/host/trigger-list.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../../support/storage.js";
 

@@ -1,26 +1,30 @@
-import type { Services } from "../host/services.js";
+import type { Services } from "../api/services.js";
+import type { Settings } from "../settings/settings.js";
 import { postPipelineRun } from "../submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
-import { newScheduleRun, type RunTargeting } from "./new-run.js";
-import type { SchedulingDependencies } from "./scheduling-pass.js";
+import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
+import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
 export const SUBMIT_TIMEOUT_MS = 30_000;
 
-export function runTargeting(services: Services): RunTargeting {
+/** How runs are targeted: the workspace settings and the endpoint rules of CONTRACT 3. */
+export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean): RunTargeting {
   return {
-    workspace: services.settings,
-    endpoints: {
-      allowedHosts: services.settings.ALLOWED_ENDPOINT_HOSTS,
-      allowLoopback: services.allowLoopbackEndpoints,
-    },
+    workspace: settings,
+    endpoints: { allowedHosts: settings.ALLOWED_ENDPOINT_HOSTS, allowLoopback: allowLoopbackEndpoints },
   };
 }
 
-/** The scheduling pass over the host's stores and queue. */
-export function schedulingDependencies(services: Services): SchedulingDependencies {
-  const targeting = runTargeting(services);
+/** The parts of the services the scheduling pass runs over. */
+export type FiringParts = Pick<Services, "schedules" | "runs" | "runQueue" | "datastores" | "log">;
+
+/** The scheduling pass over the host's stores and queue (`Services.firing`). */
+export function schedulingDependencies(
+  services: FiringParts,
+  targeting: RunTargeting,
+): SchedulingDependencies {
   return {
     schedules: services.schedules,
     runs: services.runs,
@@ -34,7 +38,7 @@ export function schedulingDependencies(services: Services): SchedulingDependenci
 /** The queue worker over the host's stores, queue, credential and the AML token rules of CONTRACT 3. */
 export function submissionDependencies(services: Services): SubmissionDependencies {
   const { settings } = services;
-  const endpointPolicy = runTargeting(services).endpoints;
+  const endpointPolicy = services.targeting.endpoints;
   return {
     runs: services.runs,
     queue: services.runQueue,

@@ -1,18 +1,17 @@
-import type { GetServices, Services } from "../host/services.js";
-import type { QueueTriggerSpec } from "../host/trigger-list.js";
+import type { GetServices, Services } from "../api/services.js";
+import type { QueueTriggerSpec } from "./trigger-list.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
-import { runTargeting } from "../scheduling/firing-wiring.js";
-import { newScheduleRun } from "../scheduling/new-run.js";
-import type { FolderBaselines } from "../schedules/schedule-service.js";
-import { folderBaselines } from "./folder-baseline.js";
-import { checkFolder, type FolderCheckDependencies } from "./folder-check.js";
-import { FOLDER_CHECK_QUEUE_NAME, folderCheckMessageSchema } from "./folder-check-queue.js";
-import { listFolder } from "./folder-listing.js";
+import { newScheduleRun } from "../submit/new-run.js";
+import type { FolderBaselines } from "../schedule-management/schedule-service.js";
+import { folderBaselines } from "../datastore/folder-baseline.js";
+import { checkFolder, type FolderCheckDependencies } from "../datastore/folder-check.js";
+import { FOLDER_CHECK_QUEUE_NAME, folderCheckMessageSchema } from "../datastore/folder-check-queue.js";
+import { listFolder } from "../datastore/folder-listing.js";
 
 /** The folder check over the host's stores, queues and datastores. */
 export function folderCheckDependencies(services: Services): FolderCheckDependencies {
-  const targeting = runTargeting(services);
+  const { targeting } = services;
   const { datastores } = services;
   return {
     schedules: services.schedules,

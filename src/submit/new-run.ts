@@ -3,9 +3,15 @@ import { newRunId } from "../runs/run-ids.js";
 import { newPendingRun, type ChangedBlob, type NewRunRecord } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import type { ScheduleDefinition } from "../schedules/schema.js";
-import { allowedSubmitUrlFor, type EndpointPolicy, type WorkspaceSettings } from "../submit/endpoint-url.js";
-import { pipelineSubmitBody } from "../submit/request-body.js";
-import type { FireRequest } from "./scheduling-pass.js";
+import { allowedSubmitUrlFor, type EndpointPolicy, type WorkspaceSettings } from "./endpoint-url.js";
+import { pipelineSubmitBody } from "./request-body.js";
+import type { RunReason } from "../runs/run-record.js";
+
+/** What a run is created for: an occurrence of a schedule (scheduledFor) or an out-of-schedule request. */
+export interface FireRequest {
+  scheduledFor: Date | null;
+  reason: RunReason;
+}
 
 export interface RunTargeting {
   workspace: WorkspaceSettings;

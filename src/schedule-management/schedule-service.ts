@@ -6,27 +6,29 @@ import {
   ValidationError,
   type FieldIssue,
 } from "../errors.js";
-import { describeTrigger } from "../recurrence/describe-trigger.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
 import { StepLimitError } from "../recurrence/step-budget.js";
 import type { DatastoreTrigger, Trigger } from "../recurrence/trigger-schema.js";
-import type { LastRun } from "../runs/run-record.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
 import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
-import { activatesSchedule, timingOnCreate, timingOnUpdate, truncateToSecond } from "./lifecycle.js";
-import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "./merge-patch.js";
-import { parseInput } from "./parse-input.js";
-import type { NewScheduleRecord, ScheduleRecord } from "./record.js";
+import {
+  activatesSchedule,
+  timingOnCreate,
+  timingOnUpdate,
+  truncateToSecond,
+} from "../schedules/lifecycle.js";
+import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "../schedules/merge-patch.js";
+import { parseInput } from "../schedules/parse-input.js";
+import type { NewScheduleRecord, ScheduleRecord } from "../schedules/record.js";
 import {
   PATCHABLE_FIELDS,
   scheduleDefinitionSchema,
   scheduleNameSchema,
   targetSchema,
-  type Schedule,
   type ScheduleDefinition,
   type ScheduleStatus,
-} from "./schema.js";
+} from "../schedules/schema.js";
 
 /** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
 export interface ScheduleUseCaseContext {
@@ -77,20 +79,6 @@ const UNCONDITIONAL_WRITE_ATTEMPTS = 3;
 
 export function newScheduleId(): string {
   return randomBytes(16).toString("hex");
-}
-
-/** A schedule as the API returns it (the `Schedule` schema). */
-export function scheduleResource(record: ScheduleRecord, lastRun: LastRun | null = null): Schedule {
-  return {
-    id: record.id,
-    ...record.definition,
-    triggerDescription: describeTrigger(record.definition.trigger),
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    nextRunAt: record.nextRunAt,
-    etag: record.etag,
-    lastRun,
-  };
 }
 
 export async function createSchedule(

@@ -3,11 +3,14 @@ import type { DatastoreServices } from "../datastore/datastore-services.js";
 import type { StatusCheckStore } from "../pipeline-runs/status-store.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { RunStore, TickStore } from "../runs/run-store.js";
+import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
+import type { RunTargeting } from "../submit/new-run.js";
 
 /**
- * Everything the handlers need, built once per host from the settings. Handlers receive it through a
+ * Everything the handlers need, built once per host from the settings (src/host/create-services.ts implements
+ * it; the API names what it uses, so that it never imports the host). Handlers receive it through a
  * `getServices()` promise so that Azure Functions can register triggers before any client exists.
  */
 export interface Services {
@@ -28,6 +31,10 @@ export interface Services {
   /** The only source of "now" for handlers; tests and the local host's dev routes may replace it. */
   clock: () => Date;
   log: (line: string) => void;
+  /** How runs are targeted (workspace settings, endpoint rules), for the runs the API makes itself. */
+  targeting: RunTargeting;
+  /** The scheduling pass over these stores, wired by the host: creating, enabling and run-now fire through it. */
+  firing: SchedulingDependencies;
 }
 
 export type GetServices = () => Promise<Services>;

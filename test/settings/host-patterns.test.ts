@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.js";
-import { checkEndpointAllowed, hostMatches, isLoopbackHost } from "../../src/submit/index.js";
+import { checkEndpointAllowed, hostMatches, isLoopbackHost } from "../../src/settings/host-patterns.js";
 
 describe("hostMatches", () => {
   const azureml = ["*.api.azureml.ms"];
