@@ -2,14 +2,15 @@
 # `npx aml-schedule` running this checkout's command line, and `npm start` standing for the host the test
 # already started.
 set -euo pipefail
-__calls=0
+# Answers are numbered through a file, so that a curl in a subshell ($(curl ...), a pipe) counts as well.
+echo 0 >"$DOC_TEST_DIR/calls"
 curl() {
-  __calls=$((__calls + 1))
-  local out="$DOC_TEST_DIR/answer.$__calls"
-  command curl --silent --show-error --max-time 30 --write-out '\n%{http_code}' "$@" >"$out"
-  local status
-  status=$(tail -n 1 "$out")
-  head -c -$((${#status} + 1)) "$out"
+  local call
+  call=$(($(cat "$DOC_TEST_DIR/calls") + 1))
+  echo "$call" >"$DOC_TEST_DIR/calls"
+  # The headers go to a file of their own, so that the example's own -i, -o and -w work as for the reader.
+  command curl --silent --show-error --max-time 30 --dump-header "$DOC_TEST_DIR/answer.$call.headers" "$@" |
+    tee "$DOC_TEST_DIR/answer.$call.body"
 }
 npx() {
   if [ "$1" != "aml-schedule" ]; then

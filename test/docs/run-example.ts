@@ -3,10 +3,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-/** What one curl call of an example answered. */
+/** What one request of an example answered. */
 export interface CurlAnswer {
   status: number;
-  /** The body, without the headers that `curl -i` prints. */
+  /** The headers of the final response, names in lower case. */
+  headers: Record<string, string>;
+  /** What curl printed (the body, unless the example sent it elsewhere with -o), without `curl -i`'s headers. */
   body: string;
 }
 
@@ -24,7 +26,7 @@ export interface ExampleEnvironment {
   timeoutMs: number;
 }
 
-const DOCUMENTED_API = "http://127.0.0.1:7071/api";
+export const DOCUMENTED_API = "http://127.0.0.1:7071/api";
 const TSX = path.resolve("node_modules/.bin/tsx");
 const CLI = path.resolve("src/cli/main.ts");
 
@@ -42,6 +44,52 @@ export async function runShellExample(code: string, environment: ExampleEnvironm
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Sends one `http` example (a request line, headers, a blank line, the body) to the test's local host. The
+ * request line may name a path (`POST /api/...`) or the documented address.
+ */
+export async function runHttpExample(code: string, environment: ExampleEnvironment): Promise<ExampleRun> {
+  const text = localize(code, environment);
+  const cut = text.search(/\n\s*\n/);
+  const head = (cut === -1 ? text : text.slice(0, cut)).trim().split("\n");
+  const body = cut === -1 ? "" : text.slice(cut).trim();
+  // The target may hold a placeholder with a space (`?code=<function key>`), sent percent-encoded as a reader's.
+  const [, method = "", target = ""] =
+    /^(\S+)\s+(.*?)(?:\s+HTTP\/[\d.]+)?$/.exec((head[0] ?? "").trim()) ?? [];
+  const headers = new Headers();
+  for (const line of head.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) return failed(`not a header line: ${line}`);
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  const origin = new URL(environment.apiUrl).origin;
+  if (!/^[A-Z]+$/.test(method) || !(target.startsWith("/") || target.startsWith(`${origin}/`)))
+    return failed(`not a request line to the local host: ${head[0] ?? ""}`);
+  try {
+    const response = await fetch(new URL(target, origin), {
+      method,
+      headers,
+      ...(body === "" ? {} : { body }),
+      redirect: "manual",
+      signal: AbortSignal.timeout(environment.timeoutMs),
+    });
+    const answer: CurlAnswer = {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    };
+    return {
+      exitCode: 0,
+      output: `${method} ${target}\n${answer.status}\n${answer.body}`,
+      answers: [answer],
+    };
+  } catch (error) {
+    return failed(String(error));
+  }
+}
+
+const failed = (output: string): ExampleRun => ({ exitCode: 1, output, answers: [] });
 
 /** The example as it runs here: the documented address is the test host's, and placeholders are filled in. */
 export function localize(
@@ -85,16 +133,33 @@ function runBash(
 }
 
 async function readAnswers(dir: string): Promise<CurlAnswer[]> {
-  const files = (await readdir(dir))
-    .filter((name) => name.startsWith("answer."))
-    .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
-  return Promise.all(
-    files.map(async (name) => {
-      const text = await readFile(path.join(dir, name), "utf8");
-      const cut = text.lastIndexOf("\n");
-      return { status: Number(text.slice(cut + 1)), body: withoutHeaders(text.slice(0, cut)) };
-    }),
-  );
+  const calls = Number((await readFile(path.join(dir, "calls"), "utf8").catch(() => "0")).trim());
+  const names = new Set(await readdir(dir));
+  const answers: CurlAnswer[] = [];
+  for (let call = 1; call <= calls; call++) {
+    const read = async (suffix: string) =>
+      names.has(`answer.${call}.${suffix}`)
+        ? readFile(path.join(dir, `answer.${call}.${suffix}`), "utf8")
+        : "";
+    const response = finalResponse(await read("headers"));
+    answers.push({ ...response, body: withoutHeaders(await read("body")) });
+  }
+  return answers;
+}
+
+/**
+ * The status and headers of the last response in a `--dump-header` file (which holds a 100 Continue, or each
+ * redirect with -L, before it); status 0 when there was no answer at all.
+ */
+function finalResponse(dump: string): Omit<CurlAnswer, "body"> {
+  const responses = dump.split(/\r?\n\r?\n/).filter((part) => /^HTTP\/[\d.]+ \d{3}/.test(part.trim()));
+  const [statusLine = "", ...lines] = (responses.at(-1) ?? "").trim().split(/\r?\n/);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(/^HTTP\/[\d.]+ (\d{3})/.exec(statusLine)?.[1] ?? 0), headers };
 }
 
 /** `curl -i` prints the status line and headers (more than once after a 100 Continue) before the body. */
