@@ -11,6 +11,7 @@ import {
   healthSchema,
   problemSchema,
   scheduleListSchema,
+  scheduleSchema,
   triggerPreviewRequestSchema,
 } from "../../src/api/api-schemas.js";
 import { runListSchema } from "../../src/api/run-routes.js";
@@ -19,7 +20,7 @@ import { datastoreListSchema, datastoreSchema } from "../../src/datastore/datast
 import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
 import { triggerSchema } from "../../src/recurrence/trigger-schema.js";
 import { runSchema } from "../../src/runs/run-record.js";
-import { scheduleDefinitionSchema, scheduleSchema } from "../../src/schedules/schema.js";
+import { scheduleDefinitionSchema } from "../../src/schedules/schema.js";
 import { amlSubmitBodySchema } from "../../src/submit/request-body.js";
 import {
   blockProblems,
