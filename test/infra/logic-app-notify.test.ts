@@ -62,7 +62,7 @@ function failedRun(overrides: Partial<RunRecord> = {}): RunRecord {
     id: "run-1",
     scheduleId: "s-1",
     scheduleName: "nightly-retrain",
-    reason: "cron",
+    reason: "recurrence",
     scheduledFor: "2026-12-01T02:30:00.000Z",
     createdAt: "2026-12-01T02:30:01.000Z",
     submittedAt: null,
