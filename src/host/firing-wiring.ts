@@ -4,6 +4,7 @@ import { postPipelineRun } from "../submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
+import { runEndedNotifier } from "./notification-wiring.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
@@ -56,5 +57,6 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     clock: services.clock,
     ...PRODUCTION_RETRIES,
     log: services.log,
+    runEnded: runEndedNotifier(services),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { derivedRunFields, runDerivedFields, runOutcome } from "./run-outcome.js";
 
 /** A run: one attempt-tracked submission of a pipeline, from a schedule or from the submit API (CONTRACT 4). */
 
@@ -12,8 +13,7 @@ const isoInstant = z.iso.datetime();
 export const changedBlobSchema = z.object({ path: z.string(), etag: z.string() }).meta({ id: "ChangedBlob" });
 export type ChangedBlob = z.output<typeof changedBlobSchema>;
 
-/** The run as the API returns it. */
-export const runSchema = z
+const runFieldsSchema = z
   .object({
     id: z.string(),
     scheduleId: z.string().nullable(),
@@ -32,10 +32,14 @@ export const runSchema = z
       .record(z.string(), z.unknown())
       .meta({ description: "The body sent to the pipeline endpoint." }),
   })
-  .meta({ id: "Run" });
+  .meta({ description: "A run's own fields, as the run store keeps them." });
+export type RunFields = z.output<typeof runFieldsSchema>;
+
+/** The run as the API returns it: its own fields and the read-only ones derived from them (run-outcome.ts). */
+export const runSchema = runFieldsSchema.extend(runDerivedFields).meta({ id: "Run" });
 export type Run = z.output<typeof runSchema>;
 
-export interface RunRecord extends Run {
+export interface RunRecord extends RunFields {
   /** The resolved submit URL (CONTRACT 1 target rules), checked again against the allowed hosts at submit time. */
   endpointUrl: string;
   /** While a retry waits: when the next POST may be made. */
@@ -77,13 +81,14 @@ export const lastRunSchema = runSchema
     createdAt: true,
     pipelineRunId: true,
     error: true,
+    outcome: true,
   })
   .meta({ id: "LastRun" });
 export type LastRun = z.output<typeof lastRunSchema>;
 
 export function toRunResponse(record: RunRecord): Run {
   const { endpointUrl: _endpointUrl, nextAttemptAt: _nextAttemptAt, etag: _etag, ...run } = record;
-  return run;
+  return { ...run, ...derivedRunFields(record) };
 }
 
 export function toLastRun(record: RunRecord): LastRun {
@@ -95,5 +100,6 @@ export function toLastRun(record: RunRecord): LastRun {
     createdAt: record.createdAt,
     pipelineRunId: record.pipelineRunId,
     error: record.error,
+    outcome: runOutcome(record),
   };
 }

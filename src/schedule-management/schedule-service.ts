@@ -19,6 +19,7 @@ import {
   truncateToSecond,
 } from "../schedules/lifecycle.js";
 import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "../schedules/merge-patch.js";
+import { checkNotifyUrlAllowed } from "../schedules/notify-url.js";
 import { parseInput } from "../schedules/parse-input.js";
 import type { NewScheduleRecord, ScheduleRecord } from "../schedules/record.js";
 import {
@@ -33,7 +34,7 @@ import {
 /** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
 export interface ScheduleUseCaseContext {
   store: ScheduleStore;
-  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS"> & WorkspaceSettings;
+  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS" | "ALLOWED_NOTIFY_HOSTS"> & WorkspaceSettings;
   now: Date;
   /** The local host allows loopback endpoints over http (CONTRACT 5); the Azure app does not. */
   allowLoopbackEndpoints: boolean;
@@ -227,6 +228,12 @@ async function validateDefinition(
     allowedHosts: context.settings.ALLOWED_ENDPOINT_HOSTS,
     allowLoopback: context.allowLoopbackEndpoints,
   });
+  if (definition.notify !== undefined) {
+    checkNotifyUrlAllowed(new URL(definition.notify.url), {
+      allowedHosts: context.settings.ALLOWED_NOTIFY_HOSTS,
+      allowLoopback: context.allowLoopbackEndpoints,
+    });
+  }
   const trigger = definition.trigger;
   if (
     trigger.type === "datastore" &&

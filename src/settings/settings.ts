@@ -90,6 +90,8 @@ export const settingsSchema = z
     ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
     ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
+    // Notifications carry no token (CONTRACT 8), so loopback may be listed; the local host allows it anyway.
+    ALLOWED_NOTIFY_HOSTS: hostListSetting({ default: "*.logic.azure.com", receivesToken: false }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BlobServiceClient } from "@azure/storage-blob";
-import type { z } from "zod";
+import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   fireTimesSchema,
@@ -18,6 +18,8 @@ import { runListSchema } from "../../src/api/run-routes.js";
 import { runWaitSchema } from "../../src/api/submit-routes.js";
 import { datastoreListSchema, datastoreSchema } from "../../src/datastore/datastore-record.js";
 import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
+import { notificationSchema } from "../../src/notifications/notification-payload.js";
+import { notifySchema } from "../../src/schedules/notify-schema.js";
 import { triggerSchema } from "../../src/recurrence/trigger-schema.js";
 import { runSchema } from "../../src/runs/run-record.js";
 import { scheduleDefinitionSchema } from "../../src/schedules/schema.js";
@@ -68,6 +70,8 @@ const SCHEMAS: Record<string, z.ZodType> = {
   DatastoreList: datastoreListSchema,
   Health: healthSchema,
   Problem: problemSchema,
+  Notify: z.object({ notify: notifySchema }).strict(),
+  Notification: notificationSchema,
 };
 
 /** A timer that never comes: the examples move time with /dev/tick alone, so that nothing fires behind them. */

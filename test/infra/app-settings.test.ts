@@ -114,6 +114,7 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
       [
         "ALLOWED_DATASTORE_HOSTS",
         "ALLOWED_ENDPOINT_HOSTS",
+        "ALLOWED_NOTIFY_HOSTS",
         "AML_PIPELINES_BASE_URL",
         "DATASTORE_CONNECTION_SETTINGS",
         "AML_TOKEN_HOSTS",
@@ -142,6 +143,7 @@ describe("the app settings as Azure would set them", () => {
     allowedEndpointHosts: "*.api.azureml.ms",
     allowedDatastoreHosts: "*.blob.core.windows.net",
     datastoreConnectionSettings: "",
+    allowedNotifyHosts: "*.logic.azure.com",
     schedulerTick: "0 * * * * *",
   };
   const environment = (values: Record<string, string>) =>

@@ -11,6 +11,7 @@ import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
+import { NotificationSandbox } from "./notification-sandbox.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
 import { startLocalHttpServer } from "./http-server.js";
 import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
@@ -31,6 +32,8 @@ export interface RunningLocalHost {
   apiUrl: string;
   /** The local pipeline endpoint and what it received. */
   sandbox: PipelineSandbox;
+  /** The local notification receiver and what it received. */
+  notificationSandbox: NotificationSandbox;
   openApiUrl: string;
   /** Which storage the host uses, in words, for the start-up message. */
   storageDescription: string;
@@ -103,6 +106,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       }),
     );
     const sandbox = new PipelineSandbox();
+    const notificationSandbox = new NotificationSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     const services = await getServices();
     const triggers = allTriggers(getServices);
@@ -120,7 +124,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
-    const localOnly = [...sandbox.triggers(), ...devTriggers(getServices)];
+    const localOnly = [...sandbox.triggers(), ...notificationSandbox.triggers(), ...devTriggers(getServices)];
     const server = await startLocalHttpServer({
       port,
       host: "127.0.0.1",
@@ -133,6 +137,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     return {
       apiUrl,
       sandbox,
+      notificationSandbox,
       openApiUrl: `${apiUrl}/openapi.json`,
       storageDescription,
       settings,

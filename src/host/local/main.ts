@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       `  Timers:   ${host.timerDescriptions.join(", ") || "none"}`,
       `  Queues:   ${host.queueDescriptions.join(", ") || "none"}`,
       `  Sandbox:  POST ${host.apiUrl}/sandbox/pipelines/{id}/submit (received: GET ${host.apiUrl}/sandbox/submissions)`,
+      `  Notify:   notify.url ${host.apiUrl}/sandbox/notifications (received: GET ${host.apiUrl}/sandbox/notifications)`,
       `  Dev tick: POST ${host.apiUrl}/dev/tick {"now": "<ISO>"} runs one scheduling pass`,
       "Press Ctrl-C to stop.",
     ].join("\n"),
