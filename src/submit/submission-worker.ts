@@ -1,9 +1,13 @@
 import { PreconditionFailedError } from "../errors.js";
+import { fireLagMetricLine, fireLagOf } from "../runs/fire-lag.js";
 import { runMessageSchema, type RunQueue } from "../runs/run-queue.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
+import { firstPostTiming } from "./fire-instant.js";
+import type { FirstPostVerdict } from "./first-post-decisions.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
 import { backoffDelayMs, MAX_ATTEMPTS } from "./retry-policy.js";
+import { gateSignalOf, type SubmissionGate } from "./submission-gate.js";
 
 /**
  * The queue worker: one message, at most one POST. A retry does not hold the worker: the run stays Pending
@@ -20,6 +24,15 @@ export interface SubmissionDependencies {
   /** Attempts before a run fails for good; MAX_ATTEMPTS in production. */
   maxAttempts: number;
   log(message: string): void;
+  /**
+   * The decisions taken before a scheduled run's first POST (first-post-decisions.ts: the schedule still wants
+   * the occurrence, ...); without it every run is POSTed.
+   */
+  beforeFirstPost?: (run: RunRecord, now: Date) => Promise<FirstPostVerdict & { decision?: string }>;
+  /** The instance-wide gate in front of every POST (concurrency, 429 backoff); none when absent. */
+  gate?: SubmissionGate;
+  /** Waits before a run claimed ahead of its instant is POSTed; setTimeout when absent. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The retry settings used outside tests. */
@@ -73,10 +86,54 @@ async function attemptSubmission(
     // Another delivery holds the attempt, or a retry waits for its own delayed message; the sweep covers a crash.
     return run;
   }
-  const claimed = await claimAttempt(deps, run, startedAt);
-  if (!claimed) return undefined;
-  const outcome = await deps.post(claimed);
-  return recordOutcome(deps, claimed, outcome);
+  if (run.attempts === 0) {
+    const verdict = (await deps.beforeFirstPost?.(run, startedAt)) ?? { kind: "post" };
+    if (verdict.kind === "skip") return skipRun(deps, run, verdict.reason);
+    const timing = firstPostTiming(run, startedAt.getTime());
+    if (timing.kind === "requeue") {
+      // Arrived long before its instant (a message sent again without its delay): back to the queue until then.
+      await deps.queue.enqueue(run.id, timing.delayMs);
+      return run;
+    }
+    if (timing.kind === "wait") await (deps.sleep ?? sleepFor)(timing.ms);
+  }
+  const entry = deps.gate === undefined ? undefined : await deps.gate.acquire();
+  if (entry?.kind === "postponed") {
+    // The instance is throttled for longer than a worker should wait: the message comes back when it ends.
+    await deps.queue.enqueue(run.id, Math.max(0, entry.untilMs - deps.clock().getTime()));
+    return run;
+  }
+  let released = false;
+  try {
+    const claimed = await claimAttempt(deps, run, deps.clock());
+    if (!claimed) return undefined;
+    const postedAt = deps.clock();
+    const outcome = await deps.post(claimed);
+    entry?.release(gateSignalOf(outcome));
+    released = true;
+    return await recordOutcome(deps, claimed, outcome, postedAt);
+  } finally {
+    if (!released) entry?.release({ kind: "answered" });
+  }
+}
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Settles a run that a decision before its first POST held back: nothing is sent, and the run says why. */
+async function skipRun(
+  deps: SubmissionDependencies,
+  run: RunRecord,
+  reason: string,
+): Promise<RunRecord | undefined> {
+  try {
+    return await settle(deps, { ...run, status: "Skipped", error: reason, nextAttemptAt: null });
+  } catch (error) {
+    // Another delivery changed the run meanwhile (claimed or settled it): that one goes on.
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
 }
 
 /** Counts the attempt before the POST, so a crash after it shows as one more attempt (at-least-once). */
@@ -99,10 +156,12 @@ async function claimAttempt(
 
 async function recordOutcome(
   deps: SubmissionDependencies,
-  run: RunRecord,
+  claimed: RunRecord,
   outcome: SubmitOutcome,
+  postedAt: Date,
 ): Promise<RunRecord> {
   const now = deps.clock();
+  const run = withFireLag(deps, claimed, postedAt);
   if (outcome.kind === "submitted") {
     return settle(deps, {
       ...run,
@@ -146,6 +205,15 @@ async function recordOutcome(
     `run ${run.id}: attempt ${run.attempts} failed (${outcome.message}); retrying in ${Math.round(delayMs / 1000)} s`,
   );
   return waiting;
+}
+
+/** The first POST whose outcome is recorded gives the run its fire lag, and the lag its log line (the metric). */
+function withFireLag(deps: SubmissionDependencies, run: RunRecord, postedAt: Date): RunRecord {
+  if (run.fireLagMs !== null) return run;
+  const fireLagMs = fireLagOf(run, postedAt);
+  if (fireLagMs === null) return run;
+  deps.log(fireLagMetricLine(run, fireLagMs));
+  return { ...run, fireLagMs };
 }
 
 async function settle(deps: SubmissionDependencies, run: RunRecord): Promise<RunRecord> {
