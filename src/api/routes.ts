@@ -1,5 +1,6 @@
 import type { ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
+import { lagRoutes } from "./lag-routes.js";
 import { openApiDocument } from "./openapi.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
@@ -19,6 +20,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
   const routes: ApiRoute[] = [
     ...scheduleRoutes(options),
     ...runRoutes(),
+    ...lagRoutes(),
     ...submitRoutes(),
     ...(options.extraRoutes ?? []),
     healthRoute(),

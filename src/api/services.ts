@@ -7,6 +7,7 @@ import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
 import type { RunTargeting } from "../submit/new-run.js";
+import type { SubmissionGate } from "../submit/submission-gate.js";
 
 /**
  * Everything the handlers need, built once per host from the settings (src/host/create-services.ts implements
@@ -35,6 +36,8 @@ export interface Services {
   targeting: RunTargeting;
   /** The scheduling pass over these stores, wired by the host: creating, enabling and run-now fire through it. */
   firing: SchedulingDependencies;
+  /** The one gate every POST of this instance passes (SUBMIT_CONCURRENCY, 429 backoff across the instance). */
+  submissionGate: SubmissionGate;
 }
 
 export type GetServices = () => Promise<Services>;

@@ -9,7 +9,7 @@ import type { Settings } from "../settings/settings.js";
 import { storageAccessFromSettings } from "../state/storage-clients.js";
 import { TableScheduleStore } from "../state/table-schedule-store.js";
 import type { Services } from "../api/services.js";
-import { runTargeting, schedulingDependencies } from "./firing-wiring.js";
+import { instanceSubmissionGate, runTargeting, schedulingDependencies } from "./firing-wiring.js";
 
 /** The tables and queues that hold the service's state, named in one place. */
 export const TABLE_NAMES = {
@@ -107,7 +107,10 @@ export async function createServices(
     clock,
     log,
     targeting,
-    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting),
+    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting, {
+      schedulerTick: settings.SCHEDULER_TICK,
+    }),
+    submissionGate: instanceSubmissionGate(settings, clock),
   };
 }
 

@@ -4,6 +4,7 @@ import { hostMatches, isLoopbackHost } from "./host-patterns.js";
 import {
   blankAsUnset,
   hostListSetting,
+  integerSetting,
   settingNameListSetting,
   tokenScopeSetting,
   urlSetting,
@@ -15,6 +16,13 @@ import { connectionStringMessage, parseStorageConnectionString } from "./storage
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const optionalText = blankAsUnset;
+
+/**
+ * POSTs one instance has in flight at most. 100 keeps 5,000 runs due at one instant within a minute on one
+ * instance against an endpoint that answers in a second (Azure ML's PipelineSubmit), while the 429 gate lets a
+ * throttled workspace slow the instance down at once (docs/operations.md, "Bursts").
+ */
+export const DEFAULT_SUBMIT_CONCURRENCY = 100;
 
 /** Identity-based storage is reached with a token: https only, and never loopback (CONTRACT 6). */
 const serviceUri = (service: string) =>
@@ -90,6 +98,8 @@ export const settingsSchema = z
     ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
     ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
+    // POSTs in flight per instance (the submission gate, issue 15); docs/operations.md says how to choose it.
+    SUBMIT_CONCURRENCY: integerSetting({ default: DEFAULT_SUBMIT_CONCURRENCY, min: 1, max: 1000 }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {
