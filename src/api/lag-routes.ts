@@ -1,11 +1,16 @@
 import { fireLagSummarySchema, summarizeFireLags } from "../runs/fire-lag.js";
 import { findSchedule } from "../schedule-management/schedule-service.js";
 import { parseQuery, requiredParam, type ApiRoute } from "./api-route.js";
+import { z } from "zod";
 import { pagingQuerySchema } from "./api-schemas.js";
 
 /** GET /schedules/{id}/lag: how late the schedule's recent runs fired (issue 15, "Measure fire lag everywhere"). */
 
-const lagQuerySchema = pagingQuerySchema.pick({ top: true });
+const lagQuerySchema = z.object({
+  top: pagingQuerySchema.shape.top.meta({
+    description: "How many of the schedule's latest runs to look at, 1-1000.",
+  }),
+});
 
 export function lagRoutes(): ApiRoute[] {
   return [
