@@ -114,7 +114,10 @@ export class SubmissionGate {
 
   private observe(signal: GateSignal, admittedAtMs: number): void {
     if (signal.kind === "answered") {
-      this.window = Math.min(this.maxInFlight, this.window + 1 / Math.floor(this.window));
+      // An answer to a POST let out before the last halving says nothing about the halved rate.
+      if (admittedAtMs > this.lastHalvingMs) {
+        this.window = Math.min(this.maxInFlight, this.window + 1 / Math.floor(this.window));
+      }
       return;
     }
     const now = this.nowMs();
