@@ -225,7 +225,7 @@ async function waitForPosts(endpoint: Endpoint, count: number): Promise<void> {
  * real time. From the pass's start (the instant) to the endpoint's last answer, beside a bare fetch loop with the
  * gate's concurrency against the same endpoint.
  */
-async function measureBurst(): Promise<{ seconds: number; bareSeconds: number }> {
+export async function measureBurst(): Promise<{ seconds: number; bareSeconds: number }> {
   const azurite = await startEmbeddedAzurite();
   const endpoint = await startEndpoint(ENDPOINT_LATENCY_MS);
   try {
