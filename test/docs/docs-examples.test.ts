@@ -19,6 +19,7 @@ import { runWaitSchema } from "../../src/api/submit-routes.js";
 import { datastoreListSchema, datastoreSchema } from "../../src/datastore/datastore-record.js";
 import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
 import { triggerSchema } from "../../src/recurrence/trigger-schema.js";
+import { fireLagSummarySchema } from "../../src/runs/fire-lag.js";
 import { runSchema } from "../../src/runs/run-record.js";
 import { scheduleDefinitionSchema } from "../../src/schedules/schema.js";
 import { amlSubmitBodySchema } from "../../src/submit/request-body.js";
@@ -67,6 +68,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   Datastore: datastoreSchema,
   DatastoreList: datastoreListSchema,
   Health: healthSchema,
+  FireLag: fireLagSummarySchema,
   Problem: problemSchema,
 };
 
