@@ -29,7 +29,7 @@ function gateOn(maxInFlight: number, options: { maxWaitMs?: number } = {}) {
   return {
     gate,
     /** Moves the clock and fires the timers that are due. */
-    async advanceTo(iso: string) {
+    advanceTo: async (iso: string) => {
       nowMs = Date.parse(iso);
       for (const timer of timers.splice(0)) {
         if (timer.atMs <= nowMs) timer.fire();
@@ -189,7 +189,7 @@ describe("an instance-wide 429 backoff", () => {
     const firstFour = new Promise<void>((resolve) => {
       fourLeft = resolve;
     });
-    const post = stack.submission.post;
+    const post = stack.submission.post.bind(stack.submission);
     stack.submission.post = async (run) => {
       starts.push(timeline.now().getTime());
       if (starts.length === 4) fourLeft();
