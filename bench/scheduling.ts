@@ -23,7 +23,7 @@ import type { BenchFigure, BenchSuite } from "./harness.js";
  * - a pass over 1,000 and over 100,000 Active schedules with 100 of them due: wall time and storage requests;
  * - 5,000 runs due in one pass, from the pass to the last POST, beside a bare fetch loop of equal concurrency.
  */
-const DUE_AT = "2030-01-07T10:00:00.000Z";
+export const DUE_AT = "2030-01-07T10:00:00.000Z";
 const DUE = 100;
 const LARGE = Number(process.env.BENCH_LARGE_SCHEDULES ?? 100_000);
 const E2E_RUNS = 5_000;
@@ -113,14 +113,14 @@ function progress(line: string): void {
   process.stderr.write(`[scheduling bench] ${line}\n`);
 }
 
-interface CountingProxy {
+export interface CountingProxy {
   connectionString: string;
   requests: number;
   close(): Promise<void>;
 }
 
 /** Forwards table and queue requests to Azurite and counts them: the storage requests a pass makes. */
-async function startCountingProxy(azurite: EmbeddedAzurite): Promise<CountingProxy> {
+export async function startCountingProxy(azurite: EmbeddedAzurite): Promise<CountingProxy> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const state = { requests: 0 };
   const forward = (targetPort: number) =>
@@ -165,8 +165,13 @@ async function startCountingProxy(azurite: EmbeddedAzurite): Promise<CountingPro
   };
 }
 
-async function servicesFor(connectionString: string, prefix: string, now: () => Date): Promise<Services> {
-  return createServices(loadSettings({ AzureWebJobsStorage: connectionString }), {
+export async function servicesFor(
+  connectionString: string,
+  prefix: string,
+  now: () => Date,
+  env: Record<string, string> = {},
+): Promise<Services> {
+  return createServices(loadSettings({ ...env, AzureWebJobsStorage: connectionString }), {
     storagePrefix: prefix,
     allowLoopbackEndpoints: true,
     clock: now,
@@ -180,12 +185,18 @@ async function servicesFor(connectionString: string, prefix: string, now: () => 
  * are not due are spread over 1,000 minutes of 1 December 2030: Azurite scans a whole partition on every insert,
  * so 100,000 due rows in one minute would make seeding quadratic (real Azure tables do not care).
  */
-async function seedSchedules(
+export async function seedSchedules(
   connectionString: string,
   prefix: string,
   total: number,
   due: number,
   endpointUrl: string,
+  dueTrigger: Record<string, unknown> = {
+    type: "recurrence",
+    frequency: "Minute",
+    interval: 1,
+    startTime: DUE_AT,
+  },
 ): Promise<void> {
   const storage = storageAccessFromConnectionString(connectionString);
   const schedulesTable = storage.tableClient(`${prefix}schedules`);
@@ -198,7 +209,7 @@ async function seedSchedules(
     const minute = index % 1000;
     const trigger =
       index < due
-        ? { type: "recurrence", frequency: "Minute", interval: 1, startTime: DUE_AT }
+        ? dueTrigger
         : {
             type: "cron",
             expression: `${minute % 60} ${Math.floor(minute / 60)} 1 12 *`,
@@ -271,13 +282,13 @@ async function measurePass(
   };
 }
 
-interface Endpoint {
+export interface Endpoint {
   url: string;
   received: () => number;
   close(): Promise<void>;
 }
 
-async function startEndpoint(latencyMs: number): Promise<Endpoint> {
+export async function startEndpoint(latencyMs: number): Promise<Endpoint> {
   let received = 0;
   const server = http.createServer((request, response) => {
     request.resume();
@@ -350,7 +361,7 @@ async function measureEndToEnd(
 }
 
 /** The peer: the same POSTs straight from a loop of fetches with the same concurrency. */
-async function bareFetchLoop(url: string, count: number, concurrency: number): Promise<number> {
+export async function bareFetchLoop(url: string, count: number, concurrency: number): Promise<number> {
   const body = JSON.stringify({ ExperimentName: "Bench", ParameterAssignments: {}, RunSource: "API" });
   const startedAt = performance.now();
   await forEachConcurrently(

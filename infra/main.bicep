@@ -50,6 +50,9 @@ param allowedNotifyHosts string = '*.logic.azure.com'
 @description('SCHEDULER_TICK: six-field NCRONTAB (seconds first, UTC) of the scheduling timer.')
 param schedulerTick string = '0 * * * * *'
 
+@description('SUBMIT_CONCURRENCY: POSTs to pipeline endpoints each instance has in flight at most (1-1000); a 429 slows the whole instance (docs/operations.md).')
+param submitConcurrency string = '100'
+
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
 param nodeVersion string = '20'
@@ -180,6 +183,7 @@ module functionApp 'modules/function-app.bicep' = {
     datastoreConnectionSettings: datastoreConnectionSettings
     allowedNotifyHosts: allowedNotifyHosts
     schedulerTick: schedulerTick
+    submitConcurrency: submitConcurrency
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId
     entraTenantId: entraTenantId

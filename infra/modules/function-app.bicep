@@ -74,6 +74,9 @@ param allowedNotifyHosts string
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
+@description('SUBMIT_CONCURRENCY: POSTs each instance has in flight at most.')
+param submitConcurrency string
+
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
 
@@ -173,6 +176,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ALLOWED_NOTIFY_HOSTS', value: allowedNotifyHosts }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
+        // The instance-wide submission gate; host.json batchSize + newBatchThreshold let enough messages in.
+        { name: 'SUBMIT_CONCURRENCY', value: submitConcurrency }
       ]
     }
   }

@@ -2,6 +2,7 @@ import type { ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
 import { notificationSchema } from "../notifications/notification-payload.js";
 import { openApiDocument, type WebhookDoc } from "./openapi.js";
+import { lagRoutes } from "./lag-routes.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 import { submitRoutes } from "./submit-routes.js";
@@ -31,6 +32,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
   const routes: ApiRoute[] = [
     ...scheduleRoutes(options),
     ...runRoutes(),
+    ...lagRoutes(),
     ...submitRoutes(),
     ...(options.extraRoutes ?? []),
     healthRoute(),

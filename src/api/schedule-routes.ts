@@ -4,7 +4,7 @@ import { formatLocalIso, zoneOf } from "../recurrence/time-zones.js";
 import { toLastRun, type LastRun } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import { forEachConcurrently } from "../concurrency.js";
-import { fireDueSchedule } from "../scheduling/scheduling-pass.js";
+import { claimHorizon, fireDueSchedule } from "../scheduling/scheduling-pass.js";
 import {
   createSchedule,
   deleteSchedule,
@@ -289,12 +289,14 @@ async function lastRunsOf(
 
 /**
  * A write that leaves the schedule due now fires it at once: the "runs once immediately" of a simple recurrence
- * created or re-enabled without startTime (CONTRACT 2.1.1, 2.1.4). Should this fail, the schedule stays due and
- * the next scheduling pass fires it, still on time.
+ * created or re-enabled without startTime (CONTRACT 2.1.1, 2.1.4). Its first occurrences before the next
+ * scheduling pass are claimed now too, to fire on their second. Should this fail, the schedule stays due and the
+ * next scheduling pass fires it, still on time.
  */
 async function fireIfDueNow(services: Services, record: ScheduleRecord): Promise<ScheduleRecord> {
   const now = services.clock();
-  if (record.nextRunAt === null || Date.parse(record.nextRunAt) > now.getTime()) return record;
+  const horizon = claimHorizon(services.firing, now);
+  if (record.nextRunAt === null || Date.parse(record.nextRunAt) > horizon.getTime()) return record;
   try {
     await fireDueSchedule(services.firing, record, now);
   } catch (error) {

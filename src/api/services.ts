@@ -8,6 +8,7 @@ import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
 import type { RunTargeting } from "../submit/new-run.js";
+import type { SubmissionGate } from "../submit/submission-gate.js";
 
 /**
  * Everything the handlers need, built once per host from the settings (src/host/create-services.ts implements
@@ -38,6 +39,8 @@ export interface Services {
   firing: SchedulingDependencies;
   /** Notifications of run ends and pauses (CONTRACT 8): their queue, their deliveries, the hooks to call. */
   notifications: NotificationServices;
+  /** The one gate every POST of this instance passes (SUBMIT_CONCURRENCY, 429 backoff across the instance). */
+  submissionGate: SubmissionGate;
 }
 
 export type GetServices = () => Promise<Services>;

@@ -12,7 +12,7 @@ import type { Settings } from "../settings/settings.js";
 import { storageAccessFromSettings } from "../state/storage-clients.js";
 import { TableScheduleStore } from "../state/table-schedule-store.js";
 import type { Services } from "../api/services.js";
-import { runTargeting, schedulingDependencies } from "./firing-wiring.js";
+import { instanceSubmissionGate, runTargeting, schedulingDependencies } from "./firing-wiring.js";
 
 /** The tables and queues that hold the service's state, named in one place. */
 export const TABLE_NAMES = {
@@ -120,12 +120,15 @@ export async function createServices(
     clock,
     log,
     targeting,
-    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting),
     notifications: {
       queue: notificationQueue,
       deliveries: notificationDeliveries,
       hooks: runNotifications({ queue: notificationQueue, clock, log }),
     },
+    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting, {
+      schedulerTick: settings.SCHEDULER_TICK,
+    }),
+    submissionGate: instanceSubmissionGate(settings, clock),
   };
 }
 

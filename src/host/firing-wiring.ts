@@ -5,6 +5,9 @@ import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
 import { runEndedNotifier } from "./notification-wiring.js";
+import { decideBeforeFirstPost, FIRST_POST_DECISIONS } from "../submit/first-post-decisions.js";
+import { SubmissionGate } from "../submit/submission-gate.js";
+import { lookAheadHorizon } from "../scheduling/look-ahead.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
@@ -21,12 +24,22 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
 /** The parts of the services the scheduling pass runs over. */
 export type FiringParts = Pick<Services, "schedules" | "runs" | "runQueue" | "datastores" | "log">;
 
+export interface FiringOptions {
+  /** SCHEDULER_TICK: a pass claims what falls before the next tick (look-ahead.ts); without it, only what is due. */
+  schedulerTick?: string;
+}
+
 /** The scheduling pass over the host's stores and queue (`Services.firing`). */
 export function schedulingDependencies(
   services: FiringParts,
   targeting: RunTargeting,
+  options: FiringOptions = {},
 ): SchedulingDependencies {
+  const { schedulerTick } = options;
   return {
+    ...(schedulerTick === undefined
+      ? {}
+      : { lookAheadUntil: (now: Date) => lookAheadHorizon(schedulerTick, now) }),
     schedules: services.schedules,
     runs: services.runs,
     queue: services.runQueue,
@@ -58,5 +71,20 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     ...PRODUCTION_RETRIES,
     log: services.log,
     runEnded: runEndedNotifier(services),
+    beforeFirstPost: (run, now) =>
+      decideBeforeFirstPost({ schedules: services.schedules, decisions: FIRST_POST_DECISIONS }, run, now),
+    gate: services.submissionGate,
   };
+}
+
+/** The instance's one submission gate: SUBMIT_CONCURRENCY POSTs in flight, 429s slowing all of them. */
+export function instanceSubmissionGate(
+  settings: Pick<Settings, "SUBMIT_CONCURRENCY">,
+  clock: () => Date,
+): SubmissionGate {
+  return new SubmissionGate({
+    maxInFlight: settings.SUBMIT_CONCURRENCY,
+    clock,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
 }

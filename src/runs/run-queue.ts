@@ -42,11 +42,15 @@ export class StorageRunQueue implements RunQueue {
   }
 }
 
-/** Sends a new run to the submission queue, or settles it when it failed before any POST. */
+/**
+ * Sends a new run to the submission queue, or settles it when it failed before any POST. A run claimed ahead of
+ * its instant goes with the visibility delay that brings it back just before then.
+ */
 export async function enqueueNewRun(
   deps: { runs: Pick<RunStore, "markSettled">; queue: RunQueue },
   run: RunRecord,
+  delayMs = 0,
 ): Promise<void> {
-  if (run.status === "Pending") await deps.queue.enqueue(run.id);
+  if (run.status === "Pending") await deps.queue.enqueue(run.id, delayMs);
   else await deps.runs.markSettled(run.id);
 }

@@ -5,7 +5,8 @@ import { derivedRunFields, runDerivedFields, runOutcome } from "./run-outcome.js
 
 export const RUN_REASONS = ["recurrence", "catchUp", "datastore", "manual", "api"] as const;
 export type RunReason = (typeof RUN_REASONS)[number];
-export const RUN_STATUSES = ["Pending", "Submitted", "Failed"] as const;
+/** `Skipped`: nothing was sent, and `error` says why (CONTRACT 2.5, 4), e.g. the schedule was disabled before the instant. */
+export const RUN_STATUSES = ["Pending", "Submitted", "Failed", "Skipped"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const isoInstant = z.iso.datetime();
@@ -28,6 +29,10 @@ const runFieldsSchema = z
     httpStatus: z.number().int().nullable(),
     error: z.string().nullable(),
     changedBlob: changedBlobSchema.nullable(),
+    fireLagMs: z.number().int().nullable().meta({
+      description:
+        "When the first POST left, minus `scheduledFor`, in milliseconds (negative when it left early); null for runs without `scheduledFor` and before the first POST.",
+    }),
     request: z
       .record(z.string(), z.unknown())
       .meta({ description: "The body sent to the pipeline endpoint." }),
@@ -67,6 +72,7 @@ export function newPendingRun(fields: PendingRunFields): NewRunRecord {
     pipelineRunId: null,
     httpStatus: null,
     error: null,
+    fireLagMs: null,
     nextAttemptAt: null,
   };
 }

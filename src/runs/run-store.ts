@@ -3,6 +3,16 @@ import type { NewRunRecord, RunRecord } from "./run-record.js";
 /** How long a run may stay Pending without anyone looking before the sweep checks on it. */
 export const UNSETTLED_GRACE_MS = 2 * 60_000;
 
+/**
+ * When the sweep first checks on a new run: UNSETTLED_GRACE_MS after it was created, or after its instant when it
+ * was claimed ahead of it (a look-ahead claim waits in the queue until then, CONTRACT 2.4 on time).
+ */
+export function firstUnsettledCheckAt(run: Pick<NewRunRecord, "createdAt" | "scheduledFor">): Date {
+  const createdMs = Date.parse(run.createdAt);
+  const instantMs = run.scheduledFor === null ? createdMs : Date.parse(run.scheduledFor);
+  return new Date(Math.max(createdMs, instantMs) + UNSETTLED_GRACE_MS);
+}
+
 export type CreateRunResult =
   | { created: true; run: RunRecord }
   /** The occurrence key was claimed before (by another pass, instance or an earlier crashed attempt). */
@@ -27,13 +37,15 @@ export interface RunStore {
   latestForSchedule(scheduleId: string): Promise<RunRecord | undefined>;
   /**
    * Ids of unsettled runs (Pending, or settled by a process that died before saying so) whose check is due at
-   * `now`. A run is first due for a check `UNSETTLED_GRACE_MS` after it was created.
+   * `now`. A run is first due for a check at `firstUnsettledCheckAt`.
    */
   listUnsettled(now: Date, limit: number): Promise<string[]>;
   /** Puts off the next check of an unsettled run. */
   postponeCheck(runId: string, until: Date): Promise<void>;
-  /** Takes a Submitted or Failed run off the unsettled list. */
+  /** Takes a Submitted, Failed or Skipped run off the unsettled list. */
   markSettled(runId: string): Promise<void>;
+  /** The fire lags (`fireLagMs`) among the schedule's latest `top` runs (by createdAt), newest first. */
+  recentFireLags(scheduleId: string, top: number): Promise<number[]>;
 }
 
 /** When the scheduling pass last ran, for /health. */

@@ -12,10 +12,11 @@ import {
   invalidContinuationToken,
   sdkContinuationToken,
 } from "../state/continuation-token.js";
+import { PartitionWriteBatcher } from "./partition-write-batcher.js";
 import { locateRun, runPartitionKey } from "./run-ids.js";
 import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
 import {
-  UNSETTLED_GRACE_MS,
+  firstUnsettledCheckAt,
   type CreateRunResult,
   type RunPage,
   type RunStore,
@@ -35,10 +36,15 @@ const CHUNK = 30_000;
 type RunEntity = TableEntity<Record<string, unknown>>;
 
 export class TableRunStore implements RunStore, TickStore {
+  /** The unsettled list's writes, many runs' at once in a burst (fewer storage round trips per run). */
+  private readonly unsettledWrites: PartitionWriteBatcher;
+
   constructor(
     private readonly table: TableClient,
     private readonly unsettled: TableClient,
-  ) {}
+  ) {
+    this.unsettledWrites = new PartitionWriteBatcher(unsettled, PENDING_PARTITION);
+  }
 
   async ensureCreated(): Promise<void> {
     await Promise.all([this.table.createTable(), this.unsettled.createTable()]);
@@ -47,14 +53,7 @@ export class TableRunStore implements RunStore, TickStore {
   async create(run: NewRunRecord, occurrenceKey?: string): Promise<CreateRunResult> {
     const location = locateRun(run.id);
     if (!location) throw new Error(`Malformed run id ${run.id}`);
-    await this.unsettled.upsertEntity(
-      {
-        partitionKey: PENDING_PARTITION,
-        rowKey: run.id,
-        checkAt: new Date(Date.parse(run.createdAt) + UNSETTLED_GRACE_MS).toISOString(),
-      },
-      "Replace",
-    );
+    await this.unsettledWrites.upsert(run.id, { checkAt: firstUnsettledCheckAt(run).toISOString() });
     const entity = runToEntity(run);
     const actions: TransactionAction[] = [["create", entity]];
     if (occurrenceKey !== undefined) {
@@ -155,18 +154,26 @@ export class TableRunStore implements RunStore, TickStore {
   }
 
   async postponeCheck(runId: string, until: Date): Promise<void> {
-    await this.unsettled.upsertEntity(
-      { partitionKey: PENDING_PARTITION, rowKey: runId, checkAt: until.toISOString() },
-      "Replace",
-    );
+    await this.unsettledWrites.upsert(runId, { checkAt: until.toISOString() });
   }
 
   async markSettled(runId: string): Promise<void> {
-    try {
-      await this.unsettled.deleteEntity(PENDING_PARTITION, runId);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await this.unsettledWrites.delete(runId);
+  }
+
+  async recentFireLags(scheduleId: string, top: number): Promise<number[]> {
+    const partitionKey = runPartitionKey(scheduleId);
+    const page = await this.table
+      .listEntities<{ fireLagMs?: number }>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'run:' and RowKey lt 'run;'`,
+          select: ["fireLagMs"],
+        },
+      })
+      .byPage({ maxPageSize: top })
+      .next();
+    if (page.done === true) return [];
+    return page.value.flatMap((entity) => (typeof entity.fireLagMs === "number" ? [entity.fireLagMs] : []));
   }
 
   async recordTick(at: Date): Promise<void> {
@@ -216,6 +223,7 @@ function runToEntity(run: NewRunRecord): RunEntity {
     httpStatus: run.httpStatus,
     error: run.error === null ? null : run.error.slice(0, CHUNK),
     changedBlob: run.changedBlob === null ? null : JSON.stringify(run.changedBlob),
+    fireLagMs: run.fireLagMs,
     endpointUrl: run.endpointUrl,
     nextAttemptAt: run.nextAttemptAt,
     requestChunks: Math.ceil(request.length / CHUNK),
@@ -248,6 +256,7 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
     httpStatus: typeof entity.httpStatus === "number" ? entity.httpStatus : null,
     error: text("error"),
     changedBlob: changedBlob === null ? null : (JSON.parse(changedBlob) as ChangedBlob),
+    fireLagMs: typeof entity.fireLagMs === "number" ? entity.fireLagMs : null,
     request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
     endpointUrl: text("endpointUrl") ?? "",
     nextAttemptAt: text("nextAttemptAt"),

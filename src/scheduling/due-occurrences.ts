@@ -15,19 +15,26 @@ export interface PlannedFire {
 }
 
 /**
- * The occurrences to fire at `nowMs` for a schedule whose next unfired occurrence is `fromMs`: every on-time one,
- * plus the missed ones the catch-up policy keeps (latest: the most recent; none; all: the most recent
- * `maxCatchUpRuns`, oldest first). Ascending.
+ * The occurrences to claim at `nowMs` for a schedule whose first unclaimed occurrence is `fromMs`: every on-time
+ * one, those still ahead up to `untilMs` (the look-ahead, claimed to fire on their second), plus the missed ones
+ * the catch-up policy keeps (latest: the most recent; none; all: the most recent `maxCatchUpRuns`, oldest first).
+ * Ascending.
  */
 export function planDueFires(
   source: OccurrenceSource,
   fromMs: number,
   nowMs: number,
   policy: Policy,
+  untilMs: number = nowMs,
 ): PlannedFire[] {
   const onTimeFrom = nowMs - ON_TIME_WINDOW_MS;
   const missed = recentMissed(source, fromMs, onTimeFrom, missedToKeep(policy));
-  const onTime = occurrencesBetween(source, Math.max(fromMs, onTimeFrom), nowMs, Number.POSITIVE_INFINITY);
+  const onTime = occurrencesBetween(
+    source,
+    Math.max(fromMs, onTimeFrom),
+    Math.max(nowMs, untilMs),
+    Number.POSITIVE_INFINITY,
+  );
   return [
     ...missed.map((scheduledFor) => ({ scheduledFor, reason: "catchUp" as const })),
     ...onTime.map((scheduledFor) => ({ scheduledFor, reason: "recurrence" as const })),

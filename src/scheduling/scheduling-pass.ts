@@ -9,6 +9,7 @@ import type { ScheduleRecord } from "../schedules/record.js";
 import type { DueEntry, ScheduleStore } from "../state/schedule-store.js";
 import { forEachConcurrently } from "../concurrency.js";
 import type { FireRequest } from "../submit/new-run.js";
+import { visibilityDelayMs } from "../submit/fire-instant.js";
 import { planDueFires } from "./due-occurrences.js";
 
 export interface SchedulingDependencies {
@@ -21,7 +22,18 @@ export interface SchedulingDependencies {
   enqueueFolderCheck?(schedule: ScheduleRecord, now: Date): Promise<void>;
   /** How many steps one schedule's occurrences may take in a pass (StepBudget); the engine's default if absent. */
   stepLimit?: number;
+  /**
+   * Up to when a pass at `now` claims occurrences ahead of time, so that they fire on their second
+   * (look-ahead.ts: the next SCHEDULER_TICK); absent, a pass claims only what is due.
+   */
+  lookAheadUntil?: (now: Date) => Date;
   log(message: string): void;
+}
+
+/** The instant up to which a pass or a write at `now` claims a time-based schedule's occurrences. */
+export function claimHorizon(deps: Pick<SchedulingDependencies, "lookAheadUntil">, now: Date): Date {
+  const until = deps.lookAheadUntil?.(now);
+  return until === undefined || until < now ? now : until;
 }
 
 /** How many due schedules one pass reads per query, and how many it works on at once. */
@@ -42,10 +54,13 @@ export interface PassResult {
 export async function runSchedulingPass(deps: SchedulingDependencies, now: Date): Promise<PassResult> {
   const runs: RunRecord[] = [];
   const seen = new Set<string>();
+  const horizon = claimHorizon(deps, now);
   // By entry, not by schedule: an entry a crash left behind must not hide the schedule's current one.
   const entryKey = (entry: DueEntry) => `${entry.scheduleId} ${entry.dueAt}`;
   for (;;) {
-    const due = (await deps.schedules.findDue(now, DUE_PAGE)).filter((entry) => !seen.has(entryKey(entry)));
+    const due = (await deps.schedules.findDue(horizon, DUE_PAGE)).filter(
+      (entry) => !seen.has(entryKey(entry)),
+    );
     if (due.length === 0) break;
     due.forEach((entry) => seen.add(entryKey(entry)));
     await forEachConcurrently(due, CONCURRENCY, async (entry) => {
@@ -56,7 +71,9 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
           await deps.schedules.discardDueEntry(entry);
           return;
         }
-        if (Date.parse(schedule.dueAt) > now.getTime()) return;
+        // Time-based schedules are claimed ahead up to the horizon; a folder check is due at its instant only.
+        const dueBy = schedule.definition.trigger.type === "datastore" ? now : horizon;
+        if (Date.parse(schedule.dueAt) > dueBy.getTime()) return;
         runs.push(...(await fireDueSchedule(deps, schedule, now)));
       } catch (error) {
         // One schedule's failure must not hold up the others; it stays due and the next pass retries it.
@@ -68,7 +85,10 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
   return { runs };
 }
 
-/** Fires what is due of one schedule and moves it to its next due instant. */
+/**
+ * Fires what is due of one schedule, claims what falls before the horizon (claimHorizon), and moves it on: `dueAt`
+ * to its first unclaimed occurrence, `nextRunAt` to the next instant it fires, which may be one claimed ahead.
+ */
 export async function fireDueSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
@@ -84,6 +104,7 @@ export async function fireDueSchedule(
     return [];
   }
   if (schedule.nextRunAt === null) return [];
+  const horizonMs = claimHorizon(deps, now).getTime();
   // One schedule's computation is a bounded slice of the pass, whatever its trigger (StepBudget).
   const occurrences = compileOccurrences(
     trigger,
@@ -91,15 +112,17 @@ export async function fireDueSchedule(
     new StepBudget(deps.stepLimit),
   );
   let fires: ReturnType<typeof planDueFires>;
-  let nextMs: number | undefined;
+  let dueMs: number | undefined;
   try {
+    // dueAt is the first occurrence not claimed yet (nextRunAt may be one claimed ahead, still to fire).
     fires = planDueFires(
       occurrences,
-      Date.parse(schedule.nextRunAt),
+      Date.parse(schedule.dueAt ?? schedule.nextRunAt),
       now.getTime(),
       schedule.definition.policy,
+      horizonMs,
     );
-    nextMs = occurrences.nextAfter(now.getTime());
+    dueMs = occurrences.nextAfter(horizonMs);
   } catch (error) {
     if (!(error instanceof StepLimitError)) throw error;
     return disableUncomputableSchedule(deps, schedule, error, now);
@@ -114,7 +137,8 @@ export async function fireDueSchedule(
     );
     if (run) created.push(run);
   }
-  await advanceSchedule(deps, schedule, nextMs);
+  const claimedAhead = fires.find((fire) => fire.scheduledFor > now.getTime());
+  await advanceSchedule(deps, schedule, dueMs, { nextRunMs: claimedAhead?.scheduledFor ?? dueMs });
   return created;
 }
 
@@ -129,7 +153,7 @@ async function disableUncomputableSchedule(
   error: StepLimitError,
   now: Date,
 ): Promise<RunRecord[]> {
-  const scheduledFor = new Date(schedule.nextRunAt ?? now.toISOString());
+  const scheduledFor = new Date(schedule.dueAt ?? schedule.nextRunAt ?? now.toISOString());
   const reason = `Not submitted: ${error.message}. The schedule was disabled; change its trigger and enable it again.`;
   deps.log(
     `schedule ${schedule.id} (${schedule.definition.name}): ${error.message}; disabled it, with a Failed run for ${scheduledFor.toISOString()}`,
@@ -161,8 +185,9 @@ async function disableUncomputableSchedule(
 }
 
 /**
- * Claims one occurrence and enqueues its run. When another pass claimed it first, the run is re-enqueued only
- * if that claim is old enough to be a crash between claim and enqueue (the worker ignores a duplicate).
+ * Claims one occurrence and enqueues its run, delayed to just before its instant when it is claimed ahead. When
+ * another pass claimed it first, the run is re-enqueued only if that claim is old enough to be a crash between
+ * claim and enqueue (the worker ignores a duplicate).
  */
 async function claimOccurrence(
   deps: SchedulingDependencies,
@@ -171,8 +196,9 @@ async function claimOccurrence(
   now: Date,
 ): Promise<RunRecord | undefined> {
   const result = await deps.runs.create(deps.newRun(schedule, fire, now), fire.scheduledFor.toISOString());
+  const delayMs = visibilityDelayMs(fire.scheduledFor.getTime(), now.getTime());
   if (result.created) {
-    await enqueueNewRun(deps, result.run);
+    await enqueueNewRun(deps, result.run, delayMs);
     return result.run;
   }
   const existing = await deps.runs.get(result.existingRunId);
@@ -180,7 +206,7 @@ async function claimOccurrence(
     deps.log(
       `schedule ${schedule.id}: re-enqueueing run ${existing.id} for ${fire.scheduledFor.toISOString()}`,
     );
-    await deps.queue.enqueue(existing.id);
+    await deps.queue.enqueue(existing.id, delayMs);
   }
   return undefined;
 }
@@ -188,15 +214,15 @@ async function claimOccurrence(
 async function advanceSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
-  nextMs: number | undefined,
-  { changeBased = false } = {},
+  dueMs: number | undefined,
+  { changeBased = false, nextRunMs = dueMs }: { changeBased?: boolean; nextRunMs?: number | undefined } = {},
 ): Promise<void> {
-  const nextRunAt = nextMs === undefined ? null : new Date(nextMs).toISOString();
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   try {
     // A change-based schedule is due for its next folder check but has no next run instant (CONTRACT 1).
     await deps.schedules.replace(
       schedule,
-      { ...withoutEtag(schedule), nextRunAt: changeBased ? null : nextRunAt, dueAt: nextRunAt },
+      { ...withoutEtag(schedule), nextRunAt: changeBased ? null : iso(nextRunMs), dueAt: iso(dueMs) },
       schedule.etag,
     );
   } catch (error) {

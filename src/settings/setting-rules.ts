@@ -202,3 +202,24 @@ export function settingNameListSetting(): z.ZodType<string[], string | undefined
     })
     .transform((text) => (text === undefined ? [] : split(text)));
 }
+
+export interface IntegerRule {
+  /** Used when the setting is unset or blank. */
+  default: number;
+  min: number;
+  max: number;
+}
+
+/** A whole number in decimal digits within [min, max]; blank is the default. */
+export function integerSetting(rule: IntegerRule): z.ZodType<number, string | undefined> {
+  const expected = `must be a whole number from ${rule.min} to ${rule.max}`;
+  return blankAsUnset.transform((text, context) => {
+    if (text === undefined) return rule.default;
+    const value = /^[0-9]{1,9}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isInteger(value) || value < rule.min || value > rule.max) {
+      context.addIssue({ code: "custom", message: `${expected}; leave it unset for ${rule.default}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}

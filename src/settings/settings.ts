@@ -4,6 +4,7 @@ import { hostMatches, isLoopbackHost } from "./host-patterns.js";
 import {
   blankAsUnset,
   hostListSetting,
+  integerSetting,
   settingNameListSetting,
   tokenScopeSetting,
   urlSetting,
@@ -15,6 +16,13 @@ import { connectionStringMessage, parseStorageConnectionString } from "./storage
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const optionalText = blankAsUnset;
+
+/**
+ * POSTs one instance has in flight at most. 100 keeps 5,000 runs due at one instant within a minute on one
+ * instance against an endpoint that answers in a second (Azure ML's PipelineSubmit), while the 429 gate lets a
+ * throttled workspace slow the instance down at once (docs/operations.md, "Bursts").
+ */
+export const DEFAULT_SUBMIT_CONCURRENCY = 100;
 
 /** Identity-based storage is reached with a token: https only, and never loopback (CONTRACT 6). */
 const serviceUri = (service: string) =>
@@ -92,6 +100,8 @@ export const settingsSchema = z
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
     // Notifications carry no token (CONTRACT 8), so loopback may be listed; the local host allows it anyway.
     ALLOWED_NOTIFY_HOSTS: hostListSetting({ default: "*.logic.azure.com", receivesToken: false }),
+    // POSTs in flight per instance (the submission gate, issue 15); docs/operations.md says how to choose it.
+    SUBMIT_CONCURRENCY: integerSetting({ default: DEFAULT_SUBMIT_CONCURRENCY, min: 1, max: 1000 }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

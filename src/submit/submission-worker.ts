@@ -1,9 +1,13 @@
 import { PreconditionFailedError } from "../errors.js";
+import { fireLagMetricLine, fireLagOf } from "../runs/fire-lag.js";
 import { runMessageSchema, type RunQueue } from "../runs/run-queue.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
+import { firstPostTiming } from "./fire-instant.js";
+import type { FirstPostVerdict } from "./first-post-decisions.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
 import { backoffDelayMs, MAX_ATTEMPTS } from "./retry-policy.js";
+import { gateSignalOf, type SubmissionGate } from "./submission-gate.js";
 
 /**
  * The queue worker: one message, at most one POST. A retry does not hold the worker: the run stays Pending
@@ -21,10 +25,19 @@ export interface SubmissionDependencies {
   maxAttempts: number;
   log(message: string): void;
   /**
-   * Told when a run ends here, i.e. its submission Failed (the notifications of CONTRACT 8); it must not throw,
+   * Told when a run ends here: its submission Failed, or it was Skipped before its first POST (the notifications of CONTRACT 8); it must not throw,
    * and nothing waits on it but the message's completion. None by default.
    */
   runEnded?(run: RunRecord): Promise<void>;
+  /**
+   * The decisions taken before a scheduled run's first POST (first-post-decisions.ts: the schedule still wants
+   * the occurrence, ...); without it every run is POSTed.
+   */
+  beforeFirstPost?: (run: RunRecord, now: Date) => Promise<FirstPostVerdict & { decision?: string }>;
+  /** The instance-wide gate in front of every POST (concurrency, 429 backoff); none when absent. */
+  gate?: SubmissionGate;
+  /** Waits before a run claimed ahead of its instant is POSTed; setTimeout when absent. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The retry settings used outside tests. */
@@ -78,10 +91,54 @@ async function attemptSubmission(
     // Another delivery holds the attempt, or a retry waits for its own delayed message; the sweep covers a crash.
     return run;
   }
-  const claimed = await claimAttempt(deps, run, startedAt);
-  if (!claimed) return undefined;
-  const outcome = await deps.post(claimed);
-  return recordOutcome(deps, claimed, outcome);
+  if (run.attempts === 0) {
+    const verdict = (await deps.beforeFirstPost?.(run, startedAt)) ?? { kind: "post" };
+    if (verdict.kind === "skip") return skipRun(deps, run, verdict.reason);
+    const timing = firstPostTiming(run, startedAt.getTime());
+    if (timing.kind === "requeue") {
+      // Arrived long before its instant (a message sent again without its delay): back to the queue until then.
+      await deps.queue.enqueue(run.id, timing.delayMs);
+      return run;
+    }
+    if (timing.kind === "wait") await (deps.sleep ?? sleepFor)(timing.ms);
+  }
+  const entry = deps.gate === undefined ? undefined : await deps.gate.acquire();
+  if (entry?.kind === "postponed") {
+    // The instance is throttled for longer than a worker should wait: the message comes back when it ends.
+    await deps.queue.enqueue(run.id, Math.max(0, entry.untilMs - deps.clock().getTime()));
+    return run;
+  }
+  let released = false;
+  try {
+    const claimed = await claimAttempt(deps, run, deps.clock());
+    if (!claimed) return undefined;
+    const postedAt = deps.clock();
+    const outcome = await deps.post(claimed);
+    entry?.release(gateSignalOf(outcome));
+    released = true;
+    return await recordOutcome(deps, claimed, outcome, postedAt);
+  } finally {
+    if (!released) entry?.release({ kind: "answered" });
+  }
+}
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Settles a run that a decision before its first POST held back: nothing is sent, and the run says why. */
+async function skipRun(
+  deps: SubmissionDependencies,
+  run: RunRecord,
+  reason: string,
+): Promise<RunRecord | undefined> {
+  try {
+    return await settle(deps, { ...run, status: "Skipped", error: reason, nextAttemptAt: null });
+  } catch (error) {
+    // Another delivery changed the run meanwhile (claimed or settled it): that one goes on.
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
 }
 
 /** Counts the attempt before the POST, so a crash after it shows as one more attempt (at-least-once). */
@@ -104,10 +161,12 @@ async function claimAttempt(
 
 async function recordOutcome(
   deps: SubmissionDependencies,
-  run: RunRecord,
+  claimed: RunRecord,
   outcome: SubmitOutcome,
+  postedAt: Date,
 ): Promise<RunRecord> {
   const now = deps.clock();
+  const run = withFireLag(deps, claimed, postedAt);
   if (outcome.kind === "submitted") {
     return settle(deps, {
       ...run,
@@ -153,13 +212,23 @@ async function recordOutcome(
   return waiting;
 }
 
+/** The first POST whose outcome is recorded gives the run its fire lag, and the lag its log line (the metric). */
+function withFireLag(deps: SubmissionDependencies, run: RunRecord, postedAt: Date): RunRecord {
+  if (run.fireLagMs !== null) return run;
+  const fireLagMs = fireLagOf(run, postedAt);
+  if (fireLagMs === null) return run;
+  deps.log(fireLagMetricLine(run, fireLagMs));
+  return { ...run, fireLagMs };
+}
+
 async function settle(deps: SubmissionDependencies, run: RunRecord): Promise<RunRecord> {
   const saved = await deps.runs.update(run);
   await deps.runs.markSettled(run.id);
   deps.log(
     `run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ""} after ${run.attempts} attempt(s)`,
   );
-  if (saved.status === "Failed") await deps.runEnded?.(saved);
+  // A run that ends here ends Failed or, held back before its first POST, Skipped (CONTRACT 8 notifies both).
+  if (saved.status === "Failed" || saved.status === "Skipped") await deps.runEnded?.(saved);
   return saved;
 }
 

@@ -46,6 +46,7 @@ describe("GET /openapi.json", () => {
         "GET /schedules/{id}/next",
         "POST /schedules/{id}/trigger",
         "GET /schedules/{id}/runs",
+        "GET /schedules/{id}/lag",
         "GET /runs/{runId}",
         "GET /runs/{runId}/wait",
         "POST /pipelines/{pipelineId}/submit",

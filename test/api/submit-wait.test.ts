@@ -74,6 +74,7 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
       httpStatus: null,
       error: null,
       changedBlob: null,
+      fireLagMs: null,
       request: {
         ExperimentName: "LogicAppRuns",
         ParameterAssignments: { pipeline_arg: "20", flag: "True" },

@@ -18,6 +18,7 @@ function run(overrides: Partial<Run>): Run {
     attempts: 1,
     pipelineRunId: "0f1e2d3c",
     httpStatus: 200,
+    fireLagMs: null,
     error: null,
     changedBlob: null,
     request: {},

@@ -21,6 +21,7 @@ import { startLocalHost, type RunningLocalHost } from "../../src/host/local/loca
 import { notificationSchema } from "../../src/notifications/notification-payload.js";
 import { notifySchema } from "../../src/schedules/notify-schema.js";
 import { triggerSchema } from "../../src/recurrence/trigger-schema.js";
+import { fireLagSummarySchema } from "../../src/runs/fire-lag.js";
 import { runSchema } from "../../src/runs/run-record.js";
 import { scheduleDefinitionSchema } from "../../src/schedules/schema.js";
 import { amlSubmitBodySchema } from "../../src/submit/request-body.js";
@@ -69,6 +70,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   Datastore: datastoreSchema,
   DatastoreList: datastoreListSchema,
   Health: healthSchema,
+  FireLag: fireLagSummarySchema,
   Problem: problemSchema,
   Notify: z.object({ notify: notifySchema }).strict(),
   Notification: notificationSchema,

@@ -120,6 +120,7 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "AML_TOKEN_HOSTS",
         "AML_TOKEN_SCOPE",
         "SCHEDULER_TICK",
+        "SUBMIT_CONCURRENCY",
       ].sort(),
     );
     const storage = { AzureWebJobsStorage__accountName: "stexample" };
@@ -145,6 +146,7 @@ describe("the app settings as Azure would set them", () => {
     datastoreConnectionSettings: "",
     allowedNotifyHosts: "*.logic.azure.com",
     schedulerTick: "0 * * * * *",
+    submitConcurrency: "100",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

@@ -70,6 +70,7 @@ function failedRun(overrides: Partial<RunRecord> = {}): RunRecord {
     attempts: 1,
     pipelineRunId: null,
     httpStatus: 404,
+    fireLagMs: null,
     error: 'Pipeline <b onmouseover="x">gone</b> was not found',
     changedBlob: null,
     request: { ExperimentName: "Retrain" },

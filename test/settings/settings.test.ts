@@ -22,6 +22,7 @@ describe("loadSettings", () => {
       DATASTORE_CONNECTION_SETTINGS: [],
       ALLOWED_NOTIFY_HOSTS: ["*.logic.azure.com"],
       SCHEDULER_TICK: "0 * * * * *",
+      SUBMIT_CONCURRENCY: 100,
     });
   });
 
@@ -94,10 +95,30 @@ describe("loadSettings", () => {
     ["ALLOWED_ENDPOINT_HOSTS", "*.api.azureml.ms:443"],
     ["SCHEDULER_TICK", "* * * * *"],
     ["SCHEDULER_TICK", "0 * * 32 * *"],
+    ["SUBMIT_CONCURRENCY", "0"],
+    ["SUBMIT_CONCURRENCY", "1001"],
+    ["SUBMIT_CONCURRENCY", "12.5"],
+    ["SUBMIT_CONCURRENCY", "1e2"],
+    ["SUBMIT_CONCURRENCY", "ten"],
   ];
   it.each(malformed)("names %s when it is malformed (%s)", (name, value) => {
     const message = settingsError({ AzureWebJobsStorage: STORAGE, ...WORKSPACE, [name]: value });
     expect(message).toMatch(new RegExp(`(^|[: ])${name} must`));
+  });
+
+  it("reads SUBMIT_CONCURRENCY as a whole number from 1 to 1000, and says what it takes", () => {
+    expect(
+      loadSettings({ AzureWebJobsStorage: STORAGE, SUBMIT_CONCURRENCY: " 32 " }).SUBMIT_CONCURRENCY,
+    ).toBe(32);
+    expect(loadSettings({ AzureWebJobsStorage: STORAGE, SUBMIT_CONCURRENCY: "" }).SUBMIT_CONCURRENCY).toBe(
+      100,
+    );
+    expect(
+      loadSettings({ AzureWebJobsStorage: STORAGE, SUBMIT_CONCURRENCY: "1000" }).SUBMIT_CONCURRENCY,
+    ).toBe(1000);
+    expect(settingsError({ AzureWebJobsStorage: STORAGE, SUBMIT_CONCURRENCY: "-3" })).toBe(
+      "Invalid settings: SUBMIT_CONCURRENCY must be a whole number from 1 to 1000; leave it unset for 100",
+    );
   });
 
   it("does not repeat a secret in its message", () => {

@@ -15,6 +15,11 @@ import { TableScheduleStore } from "../../src/state/table-schedule-store.js";
 import { postPipelineRun } from "../../src/submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../../src/submit/request-body.js";
 import { submitQueuedRun, type SubmissionDependencies } from "../../src/submit/submission-worker.js";
+import { decideBeforeFirstPost, FIRST_POST_DECISIONS } from "../../src/submit/first-post-decisions.js";
+import { lookAheadHorizon } from "../../src/scheduling/look-ahead.js";
+import type { RunQueue } from "../../src/runs/run-queue.js";
+import type { SubmissionGate } from "../../src/submit/submission-gate.js";
+import type { ManualClock } from "./manual-clock.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "./storage.js";
 
 export const noTokenCredential: TokenCredential = {
@@ -36,10 +41,39 @@ export interface FiringStack {
   createSchedule(definition: Record<string, unknown>, createdAt: Date): Promise<ScheduleRecord>;
   /** Hands every visible queue message to the worker until the queue is empty; returns how many were handled. */
   drainQueue(): Promise<number>;
+  /** With a ManualClock: each message the pass or the worker sent, with the visibility delay it asked for. */
+  sent: SentMessage[];
+  /** With a ManualClock: when the next message held back by its delay becomes visible; undefined when none is. */
+  nextVisibleAt(): number | undefined;
+  /** The prefix of this stack's tables and queues, for a second instance (`storagePrefix`). */
+  storagePrefix: string;
 }
 
-export async function createFiringStack(options: { clock?: () => Date } = {}): Promise<FiringStack> {
-  const prefix = uniqueStoragePrefix();
+export interface SentMessage {
+  runId: string;
+  delayMs: number;
+  /** The clock's instant when it was sent; it becomes visible at sentAt + delayMs. */
+  sentAt: Date;
+}
+
+export interface FiringStackOptions {
+  clock?: () => Date;
+  /**
+   * Time the test moves, for the scheduling pass and the worker (whose waits move it). A queue message sent with a
+   * visibility delay is recorded in `sent` and put on the queue once the clock reaches its visibility instant
+   * (drainQueue does that as it goes), so that the test never waits for real seconds.
+   */
+  timeline?: ManualClock;
+  /** The instance's submission gate, as the hosts give the worker one. */
+  gate?: SubmissionGate;
+  /** SCHEDULER_TICK: the pass claims what falls before the next tick, as in the hosts. */
+  lookAheadTick?: string;
+  /** Share another stack's tables and queues: a second instance of the service. */
+  storagePrefix?: string;
+}
+
+export async function createFiringStack(options: FiringStackOptions = {}): Promise<FiringStack> {
+  const prefix = options.storagePrefix ?? uniqueStoragePrefix();
   const connectionString = testStorageConnectionString();
   const table = (name: string) =>
     TableClient.fromConnectionString(connectionString, `${prefix}${name}`, { allowInsecureConnection: true });
@@ -48,13 +82,39 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
   const runQueue = new QueueClient(connectionString, `${prefix}-runs`);
   const queue = new StorageRunQueue(runQueue, new QueueClient(connectionString, `${prefix}-runs-poison`));
   await Promise.all([schedules.ensureCreated(), runs.ensureCreated(), queue.ensureCreated()]);
+  const { timeline, lookAheadTick } = options;
+  const clock = timeline?.now ?? options.clock ?? (() => new Date());
+  const sent: SentMessage[] = [];
+  const held: { runId: string; visibleAtMs: number }[] = [];
+  const firingQueue: RunQueue =
+    timeline === undefined
+      ? queue
+      : {
+          enqueue: async (runId, delayMs = 0) => {
+            const sentAt = timeline.now();
+            sent.push({ runId, delayMs, sentAt });
+            if (delayMs <= 0) await queue.enqueue(runId);
+            else held.push({ runId, visibleAtMs: sentAt.getTime() + delayMs });
+          },
+          sendToPoison: (message) => queue.sendToPoison(message),
+        };
+  /** Puts on the queue the held messages whose visibility instant the clock has reached. */
+  const releaseVisible = async () => {
+    const nowMs = clock().getTime();
+    const visible = held.filter((message) => message.visibleAtMs <= nowMs);
+    held.splice(0, held.length, ...held.filter((message) => message.visibleAtMs > nowMs));
+    for (const message of visible) await queue.enqueue(message.runId);
+  };
   const logs: string[] = [];
   const log = (line: string) => void logs.push(line);
   const endpoints = { allowedHosts: ["*.api.azureml.ms"], allowLoopback: true };
   const scheduling: SchedulingDependencies = {
     schedules,
     runs,
-    queue,
+    queue: firingQueue,
+    ...(lookAheadTick === undefined
+      ? {}
+      : { lookAheadUntil: (now: Date) => lookAheadHorizon(lookAheadTick, now) }),
     newRun: (schedule, fire, now) =>
       newScheduleRun(schedule, fire, now, {
         workspace: NO_WORKSPACE,
@@ -64,7 +124,7 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
   };
   const submission: SubmissionDependencies = {
     runs,
-    queue,
+    queue: firingQueue,
     post: (run) =>
       postPipelineRun({
         url: new URL(run.endpointUrl),
@@ -75,10 +135,14 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
         endpointPolicy: endpoints,
         timeoutMs: 5_000,
       }),
-    clock: options.clock ?? (() => new Date()),
+    clock,
     retryDelayMs: () => 1_000,
     maxAttempts: 3,
     log,
+    beforeFirstPost: (run, now) =>
+      decideBeforeFirstPost({ schedules, decisions: FIRST_POST_DECISIONS }, run, now),
+    ...(timeline === undefined ? {} : { sleep: timeline.sleep }),
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
   };
   return {
     schedules,
@@ -88,6 +152,10 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
     scheduling,
     submission,
     logs,
+    sent,
+    storagePrefix: prefix,
+    nextVisibleAt: () =>
+      held.length === 0 ? undefined : Math.min(...held.map((message) => message.visibleAtMs)),
     async createSchedule(definition, createdAt) {
       const parsed = scheduleDefinitionSchema.parse(definition);
       return schedules.insert({
@@ -101,6 +169,7 @@ export async function createFiringStack(options: { clock?: () => Date } = {}): P
     async drainQueue() {
       let handled = 0;
       for (;;) {
+        await releaseVisible();
         const { receivedMessageItems } = await runQueue.receiveMessages({
           numberOfMessages: 32,
           visibilityTimeout: 60,

@@ -195,6 +195,9 @@ describe("the status page in headless Chromium, against the local host", () => {
     );
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(await page.evaluate("window.__xss")).toBeUndefined();
+    expect(await page.locator("#fire-lag").textContent()).toBe(
+      "Fire lag: no run has been sent for an occurrence yet.",
+    );
     // Upcoming fires: those of the next 7 days on the timeline, or the next 20 when none falls within 7 days
     // (every other week of this schedule has none); 20 in the list.
     const { json: next } = await api<{ value: { at: string }[] }>(
@@ -277,6 +280,43 @@ describe("the status page in headless Chromium, against the local host", () => {
       await page.close();
     },
   );
+
+  browserTest("shows the fire lag of a schedule's runs and of each run", async () => {
+    // A simple recurrence without startTime fires once at its creation second (CONTRACT 2.1.1): a run for an
+    // occurrence, so it has a fire lag once its POST is answered (here with the endpoint's 404).
+    const id = await createSchedule({
+      name: "every-minute",
+      experimentName: "Lag",
+      target: { endpointUrl: `${endpoint.url}/submit` },
+      trigger: { type: "recurrence", frequency: "Minute", interval: 1 },
+    });
+    await expect
+      .poll(async () => (await api<{ value: RunBody[] }>("GET", `schedules/${id}/runs`)).json.value, {
+        timeout: 20_000,
+      })
+      .toEqual([expect.objectContaining({ reason: "recurrence", status: "Failed" })]);
+    const { json: lag } = await api<{ runs: number; medianMs: number; p99Ms: number }>(
+      "GET",
+      `schedules/${id}/lag`,
+    );
+    expect(lag.runs).toBe(1);
+    expect(lag.p99Ms).toBe(lag.medianMs);
+    const seconds = (lag.medianMs / 1000).toFixed(2);
+    const page = await openPage(`?schedule=${id}`);
+    await expect.poll(() => page.locator("#fire-lag").count()).toBe(1);
+    expect(await page.locator("#fire-lag").textContent()).toBe(
+      `Fire lag: median ${seconds} s, 99th percentile ${seconds} s ` +
+        "(first POST after the scheduled instant, over the last 1 scheduled run)",
+    );
+    expect(await page.locator("#runs .lag").textContent()).toBe(`sent ${seconds} s after its time`);
+    await page.close();
+    // Gone again, so that the other tests still see their three schedules.
+    const json = { "Content-Type": "application/json" };
+    const disable = await fetch(`${host.apiUrl}/schedules/${id}/disable`, { method: "POST", headers: json });
+    expect(disable.status).toBe(200);
+    const removal = await fetch(`${host.apiUrl}/schedules/${id}`, { method: "DELETE", headers: json });
+    expect(removal.status).toBe(204);
+  });
 
   browserTest("is readable on a phone", async () => {
     const page = await openPage("", { width: 390, height: 844 });

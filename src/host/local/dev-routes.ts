@@ -36,8 +36,10 @@ export function devTickRoute(): ApiRoute {
       const { now } = parseInput(devTickSchema, body);
       // Folder checks run inline here, so that the answer lists change-based runs too (CONTRACT 5).
       const checked: RunRecord[] = [];
+      // As of `now` only: a pass at another instant than the clock's has nothing to claim ahead for.
+      const { lookAheadUntil: _claimsAhead, ...firing } = services.firing;
       const { runs } = await runSchedulingPass(
-        { ...services.firing, enqueueFolderCheck: checkFolderInline(services, checked) },
+        { ...firing, enqueueFolderCheck: checkFolderInline(services, checked) },
         now === undefined ? services.clock() : new Date(now),
       );
       await services.runs.recordTick(services.clock());

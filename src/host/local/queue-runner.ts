@@ -11,6 +11,12 @@ export interface QueueHostOptions {
   maxDequeueCount: number;
   /** Messages fetched and run in parallel per poll. */
   batchSize: number;
+  /**
+   * A new batch is fetched while at most this many messages are being handled, so up to `batchSize +
+   * newBatchThreshold` run at once (QueuesOptions in Microsoft.Azure.WebJobs.Extensions.Storage.Queues). Azure's
+   * default is `batchSize / 2` times the instance's processor count; here `batchSize / 2` when host.json is silent.
+   */
+  newBatchThreshold?: number;
   /** How long a failed message stays invisible before it is retried. */
   visibilityTimeoutSeconds: number;
   /** The longest pause between polls of an empty queue. */
@@ -33,6 +39,7 @@ export function queueHostOptionsFrom(hostJson: unknown): QueueHostOptions {
   if (queues === undefined) return options;
   if (typeof queues.maxDequeueCount === "number") options.maxDequeueCount = queues.maxDequeueCount;
   if (typeof queues.batchSize === "number") options.batchSize = queues.batchSize;
+  if (typeof queues.newBatchThreshold === "number") options.newBatchThreshold = queues.newBatchThreshold;
   if (typeof queues.visibilityTimeout === "string") {
     options.visibilityTimeoutSeconds = Math.round(
       timeSpanMs(queues.visibilityTimeout, "visibilityTimeout") / 1000,
@@ -76,7 +83,10 @@ const MIN_POLLING_INTERVAL_MS = 100;
 /**
  * Runs queue specs as the Azure Functions Storage Queue trigger does: poll, hand the decoded message to the
  * handler, delete it on success; on failure make it visible again after `visibilityTimeoutSeconds`, and once it
- * has been delivered `maxDequeueCount` times move it to `<queue>-poison`. Queues are created when missing.
+ * has been delivered `maxDequeueCount` times move it to `<queue>-poison`. Queues are created when missing. As in
+ * Azure, a handler that takes long does not hold up the others: the next batch is fetched as soon as no more than
+ * `newBatchThreshold` messages are being handled, and an idle queue is polled at least every
+ * `maxPollingIntervalMs` (host.json: 2 s).
  */
 export async function startQueueRunner(
   specs: readonly QueueTriggerSpec[],
@@ -150,9 +160,23 @@ export async function startQueueRunner(
     await queue.deleteMessage(message.messageId, message.popReceipt);
   };
 
+  const newBatchThreshold = hostOptions.newBatchThreshold ?? Math.floor(hostOptions.batchSize / 2);
   const poll = async (entry: (typeof queues)[number]) => {
     let idleMs = MIN_POLLING_INTERVAL_MS;
+    const handling = new Set<Promise<void>>();
+    const handle = (message: DequeuedMessageItem) => {
+      const delivery: Promise<void> = deliver(entry, message)
+        .catch((error: unknown) =>
+          log(`[${entry.spec.name}] could not settle a message: ${(error as Error).message}`),
+        )
+        .finally(() => handling.delete(delivery));
+      handling.add(delivery);
+    };
     while (!stopped) {
+      if (handling.size > newBatchThreshold) {
+        await Promise.race(handling);
+        continue;
+      }
       let messages: DequeuedMessageItem[] = [];
       try {
         const response = await entry.queue.receiveMessages({
@@ -165,17 +189,13 @@ export async function startQueueRunner(
       }
       if (messages.length > 0) {
         idleMs = MIN_POLLING_INTERVAL_MS;
-        const settled = await Promise.allSettled(messages.map((message) => deliver(entry, message)));
-        for (const result of settled) {
-          if (result.status === "rejected") {
-            log(`[${entry.spec.name}] could not settle a message: ${(result.reason as Error).message}`);
-          }
-        }
+        messages.forEach(handle);
         continue;
       }
       await pause(idleMs);
       idleMs = Math.min(idleMs * 2, hostOptions.maxPollingIntervalMs);
     }
+    await Promise.all(handling);
   };
 
   const loops = queues.map((entry) => poll(entry));

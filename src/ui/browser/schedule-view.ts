@@ -1,9 +1,11 @@
 import type { FireTimes } from "../../api/api-schemas.js";
+import type { FireLagSummary } from "../../runs/fire-lag.js";
 import type { Run } from "../../runs/run-record.js";
 import type { Schedule } from "../../api/api-schemas.js";
 import type { Target } from "../../schedules/schema.js";
 import { api, report, type RunList } from "./api.js";
 import { el, type Child } from "./dom.js";
+import { fireLagLine, runLag } from "./fire-lag.js";
 import { currentScheduleId, say } from "./page.js";
 import { badge, cell, nextRunCell, pipelineRunCell, zoneNameOf } from "./schedule-cells.js";
 import { duration, inZone, relative } from "./time.js";
@@ -163,6 +165,7 @@ function runRow(schedule: Schedule, run: Run, now: number): HTMLTableRowElement 
       run.scheduledFor
         ? [el("br"), el("span", { class: "muted small" }, "for " + inZone(run.scheduledFor, zone))]
         : null,
+      runLag(run),
     ),
     cell(
       "Outcome",
@@ -265,11 +268,12 @@ function actionButton(
 export async function showSchedule(id: string, rerender: Rerender): Promise<Child[]> {
   const path = "schedules/" + encodeURIComponent(id);
   const schedule = await api<Schedule>(path);
-  const [next, runs] = await Promise.all([
+  const [next, runs, lag] = await Promise.all([
     schedule.trigger.type === "datastore"
       ? { value: [] }
       : api<FireTimes>(path + "/next?count=" + TIMELINE_FIRES),
     api<RunList>(path + "/runs?top=" + RUNS_PER_PAGE),
+    api<FireLagSummary>(path + "/lag"),
   ]);
   const now = Date.now();
   document.title = schedule.name + " · Pipeline schedules";
@@ -303,6 +307,7 @@ export async function showSchedule(id: string, rerender: Rerender): Promise<Chil
     el("h1", {}, schedule.name, " ", badge(schedule.status)),
     schedule.description ? el("p", { id: "description" }, schedule.description) : null,
     el("p", {}, el("strong", {}, "Next run: "), nextRunCell(schedule, now)),
+    fireLagLine(lag),
     el("div", { class: "actions" }, runNow, toggle),
     el("h2", {}, "Upcoming fires"),
     upcoming(schedule, next.value, now),

@@ -32,7 +32,8 @@ describe("queueHostOptionsFrom", () => {
   it("reads extensions.queues of the app's host.json", async () => {
     expect(await loadQueueHostOptions("host.json")).toEqual({
       maxDequeueCount: 5,
-      batchSize: 16,
+      batchSize: 32,
+      newBatchThreshold: 100,
       visibilityTimeoutSeconds: 30,
       maxPollingIntervalMs: DEFAULT_QUEUE_HOST_OPTIONS.maxPollingIntervalMs,
     });
@@ -126,6 +127,56 @@ describe("startQueueRunner", () => {
     const [poisoned] = (await poison.peekMessages()).peekedMessageItems;
     expect(poisoned?.messageText).toBe(text);
     expect(lines.some((line) => line.includes("moved to") && line.includes("-poison"))).toBe(true);
+  });
+
+  it("fetches another batch while no more than newBatchThreshold handlers run, as Azure does", async () => {
+    const service = queueService();
+    const queueName = `${uniqueStoragePrefix()}-work`;
+    let running = 0;
+    let mostAtOnce = 0;
+    let handled = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const spec: QueueTriggerSpec = {
+      kind: "queue",
+      name: "slowWorker",
+      queueName,
+      handler: async () => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await released;
+        running--;
+        handled++;
+      },
+    };
+    const queue = service.getQueueClient(queueName);
+    await queue.createIfNotExists();
+    for (let index = 0; index < 12; index++) await queue.sendMessage(encodeQueueMessage({ index }));
+    const runner = await startQueueRunner([spec], {
+      queueClientFor: (name) => service.getQueueClient(name),
+      hostOptions: {
+        ...DEFAULT_QUEUE_HOST_OPTIONS,
+        batchSize: 4,
+        newBatchThreshold: 5,
+        maxPollingIntervalMs: 100,
+      },
+      log: () => {},
+    });
+    try {
+      // With every handler held, the runner takes batches while at most 5 run: 4, then 4 more, and stops at 8
+      // (never more than batchSize + newBatchThreshold); one batch at a time would stop at 4.
+      await waitUntil(() => Promise.resolve(running === 8), 10_000);
+      await sleep(500);
+      expect(running).toBe(8);
+      release();
+      await waitUntil(async () => handled === 12 && (await messageCount(queue)) === 0, 10_000);
+    } finally {
+      release();
+      await runner.stop();
+    }
+    expect(mostAtOnce).toBe(8);
   });
 
   it("sends a message that is not base64 to the poison queue as a failure", async () => {
