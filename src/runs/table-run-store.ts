@@ -13,7 +13,15 @@ import {
   sdkContinuationToken,
 } from "../state/continuation-token.js";
 import { locateRun, runPartitionKey } from "./run-ids.js";
-import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
+import {
+  PIPELINE_RUN_STATUSES,
+  type ChangedBlob,
+  type NewRunRecord,
+  type PipelineRunStatus,
+  type RunRecord,
+  type RunReason,
+  type RunStatus,
+} from "./run-record.js";
 import {
   UNSETTLED_GRACE_MS,
   type CreateRunResult,
@@ -218,6 +226,12 @@ function runToEntity(run: NewRunRecord): RunEntity {
     changedBlob: run.changedBlob === null ? null : JSON.stringify(run.changedBlob),
     endpointUrl: run.endpointUrl,
     nextAttemptAt: run.nextAttemptAt,
+    pipelineStatus: run.pipelineStatus,
+    pipelineStatusDetail: run.pipelineStatusDetail === null ? null : run.pipelineStatusDetail.slice(0, CHUNK),
+    pipelineStatusAt: run.pipelineStatusAt,
+    finishedAt: run.finishedAt,
+    followStoppedAt: run.followStoppedAt,
+    endHandledAt: run.endHandledAt,
     requestChunks: Math.ceil(request.length / CHUNK),
   };
   for (let index = 0; index * CHUNK < request.length; index++) {
@@ -251,8 +265,18 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
     request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
     endpointUrl: text("endpointUrl") ?? "",
     nextAttemptAt: text("nextAttemptAt"),
+    pipelineStatus: pipelineStatusOf(entity.pipelineStatus),
+    pipelineStatusDetail: text("pipelineStatusDetail"),
+    pipelineStatusAt: text("pipelineStatusAt"),
+    finishedAt: text("finishedAt"),
+    followStoppedAt: text("followStoppedAt"),
+    endHandledAt: text("endHandledAt"),
     etag: entity.etag ?? "",
   };
+}
+
+function pipelineStatusOf(value: unknown): PipelineRunStatus | null {
+  return (PIPELINE_RUN_STATUSES as readonly unknown[]).includes(value) ? (value as PipelineRunStatus) : null;
 }
 
 function isConflict(error: unknown): boolean {
