@@ -47,6 +47,9 @@ param datastoreConnectionSettings string = ''
 @description('SCHEDULER_TICK: six-field NCRONTAB (seconds first, UTC) of the scheduling timer.')
 param schedulerTick string = '0 * * * * *'
 
+@description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end, 1-720 (docs/settings.md).')
+param runFollowHours string = '72'
+
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
 param nodeVersion string = '20'
@@ -176,6 +179,7 @@ module functionApp 'modules/function-app.bicep' = {
     allowedDatastoreHosts: allowedDatastoreHosts
     datastoreConnectionSettings: datastoreConnectionSettings
     schedulerTick: schedulerTick
+    runFollowHours: runFollowHours
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId
     entraTenantId: entraTenantId

@@ -71,6 +71,9 @@ param datastoreConnectionSettings string
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
+@description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end.')
+param runFollowHours string
+
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
 
@@ -168,6 +171,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DATASTORE_CONNECTION_SETTINGS', value: datastoreConnectionSettings }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
+        // CONTRACT 4: the follow-up reads of a submitted run stop this many hours after its submission.
+        { name: 'RUN_FOLLOW_HOURS', value: runFollowHours }
       ]
     }
   }

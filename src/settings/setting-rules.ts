@@ -202,3 +202,28 @@ export function settingNameListSetting(): z.ZodType<string[], string | undefined
     })
     .transform((text) => (text === undefined ? [] : split(text)));
 }
+
+export interface IntegerRule {
+  /** Used when the setting is unset or blank. */
+  default: number;
+  min: number;
+  max: number;
+  /** What the number counts, for the message: `hours`. */
+  unit: string;
+}
+
+/** A whole number in decimal digits within [min, max]; unset means the default. */
+export function integerSetting(rule: IntegerRule): z.ZodType<number, string | undefined> {
+  return blankAsUnset
+    .superRefine((text, context) => {
+      if (text === undefined) return;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || value < rule.min || value > rule.max) {
+        context.addIssue({
+          code: "custom",
+          message: `must be a whole number of ${rule.unit} from ${rule.min} to ${rule.max}`,
+        });
+      }
+    })
+    .transform((text) => (text === undefined ? rule.default : Number(text)));
+}

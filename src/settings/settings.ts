@@ -4,6 +4,7 @@ import { hostMatches, isLoopbackHost } from "./host-patterns.js";
 import {
   blankAsUnset,
   hostListSetting,
+  integerSetting,
   settingNameListSetting,
   tokenScopeSetting,
   urlSetting,
@@ -90,6 +91,8 @@ export const settingsSchema = z
     ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
     ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
+    // How long a submitted run is followed to its end (CONTRACT 4, 6); 30 days is more than any pipeline should run.
+    RUN_FOLLOW_HOURS: integerSetting({ default: 72, min: 1, max: 720, unit: "hours" }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

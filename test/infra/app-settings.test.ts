@@ -118,6 +118,7 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "DATASTORE_CONNECTION_SETTINGS",
         "AML_TOKEN_HOSTS",
         "AML_TOKEN_SCOPE",
+        "RUN_FOLLOW_HOURS",
         "SCHEDULER_TICK",
       ].sort(),
     );
@@ -143,6 +144,7 @@ describe("the app settings as Azure would set them", () => {
     allowedDatastoreHosts: "*.blob.core.windows.net",
     datastoreConnectionSettings: "",
     schedulerTick: "0 * * * * *",
+    runFollowHours: "72",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

@@ -20,6 +20,7 @@ describe("loadSettings", () => {
       ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms"],
       ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
       DATASTORE_CONNECTION_SETTINGS: [],
+      RUN_FOLLOW_HOURS: 72,
       SCHEDULER_TICK: "0 * * * * *",
     });
   });
