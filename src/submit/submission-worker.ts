@@ -2,6 +2,8 @@ import { PreconditionFailedError } from "../errors.js";
 import { runMessageSchema, type RunQueue } from "../runs/run-queue.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
+import { runTransitionLine } from "../runs/run-telemetry.js";
+import { decideBeforeFirstPost, type FirstPostStep } from "./first-post-steps.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
 import { backoffDelayMs, MAX_ATTEMPTS } from "./retry-policy.js";
 
@@ -20,6 +22,12 @@ export interface SubmissionDependencies {
   /** Attempts before a run fails for good; MAX_ATTEMPTS in production. */
   maxAttempts: number;
   log(message: string): void;
+  /** Decisions taken just before a run's first POST (CONTRACT 2.5 `policy.overlap`); none when absent. */
+  firstPostSteps?: readonly FirstPostStep[];
+  /** A run was submitted: its pipeline run is followed from here (CONTRACT 4). Called again on a redelivery. */
+  afterSubmitted?(run: RunRecord): Promise<void>;
+  /** A run ended without a pipeline run (Failed, Skipped); called again on a redelivery, so it must be idempotent. */
+  runEnded?(run: RunRecord): Promise<void>;
 }
 
 /** The retry settings used outside tests. */
@@ -64,7 +72,12 @@ async function attemptSubmission(
     deps.log(`run ${runId}: no such run, message dropped`);
     return undefined;
   }
-  if (run.status !== "Pending") return run;
+  if (run.status !== "Pending") {
+    // A delivery after the run was settled: what follows the settling may have been cut short by a crash.
+    if (run.status === "Submitted") await deps.afterSubmitted?.(run);
+    if (run.status === "Failed" || run.status === "Skipped") await deps.runEnded?.(run);
+    return run;
+  }
   const startedAt = deps.clock();
   if (
     run.nextAttemptAt !== null &&
@@ -73,10 +86,37 @@ async function attemptSubmission(
     // Another delivery holds the attempt, or a retry waits for its own delayed message; the sweep covers a crash.
     return run;
   }
+  if (run.attempts === 0 && deps.firstPostSteps !== undefined) {
+    const settled = await decideFirstPost(deps, run, startedAt);
+    if (settled !== "send") return settled;
+  }
   const claimed = await claimAttempt(deps, run, startedAt);
   if (!claimed) return undefined;
   const outcome = await deps.post(claimed);
   return recordOutcome(deps, claimed, outcome);
+}
+
+/**
+ * The first-POST decisions; a run they settle (Skipped, Deferred) leaves the unsettled list, and a Skipped one has
+ * ended. Undefined when another delivery changed the run meanwhile: that one goes on with it.
+ */
+async function decideFirstPost(
+  deps: SubmissionDependencies,
+  run: RunRecord,
+  now: Date,
+): Promise<"send" | RunRecord | undefined> {
+  let settled: RunRecord | undefined;
+  try {
+    settled = await decideBeforeFirstPost(deps.firstPostSteps ?? [], run, now);
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
+  if (settled === undefined) return "send";
+  await deps.runs.markSettled(settled.id);
+  deps.log(runTransitionLine(settled));
+  if (settled.status === "Skipped") await deps.runEnded?.(settled);
+  return settled;
 }
 
 /** Counts the attempt before the POST, so a crash after it shows as one more attempt (at-least-once). */
@@ -104,7 +144,7 @@ async function recordOutcome(
 ): Promise<RunRecord> {
   const now = deps.clock();
   if (outcome.kind === "submitted") {
-    return settle(deps, {
+    const submitted = await settle(deps, {
       ...run,
       status: "Submitted",
       submittedAt: now.toISOString(),
@@ -113,15 +153,19 @@ async function recordOutcome(
       error: null,
       nextAttemptAt: null,
     });
+    await deps.afterSubmitted?.(submitted);
+    return submitted;
   }
   if (outcome.kind === "final") {
-    return settle(deps, {
+    const failed = await settle(deps, {
       ...run,
       status: "Failed",
       httpStatus: outcome.httpStatus,
       error: outcome.message,
       nextAttemptAt: null,
     });
+    await deps.runEnded?.(failed);
+    return failed;
   }
   if (run.attempts >= deps.maxAttempts) {
     const failed = await settle(deps, {
@@ -132,6 +176,7 @@ async function recordOutcome(
       nextAttemptAt: null,
     });
     await deps.queue.sendToPoison({ runId: run.id });
+    await deps.runEnded?.(failed);
     return failed;
   }
   const delayMs = deps.retryDelayMs(run.attempts, outcome.retryAfterMs);
@@ -154,6 +199,7 @@ async function settle(deps: SubmissionDependencies, run: RunRecord): Promise<Run
   deps.log(
     `run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ""} after ${run.attempts} attempt(s)`,
   );
+  deps.log(runTransitionLine(saved));
   return saved;
 }
 
@@ -161,12 +207,13 @@ async function failAfterPoison(deps: SubmissionDependencies, runId: string, caus
   try {
     const run = await deps.runs.get(runId);
     if (run?.status !== "Pending") return;
-    await settle(deps, {
+    const failed = await settle(deps, {
       ...run,
       status: "Failed",
       error: `The submission message failed every delivery and went to the poison queue: ${String(cause)}`,
       nextAttemptAt: null,
     });
+    await deps.runEnded?.(failed);
   } catch (error) {
     deps.log(`run ${runId}: could not be marked Failed before going to the poison queue: ${String(error)}`);
   }
