@@ -2,7 +2,13 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createDatastoreServices } from "../datastore/datastore-services.js";
 import { FOLDER_CHECK_QUEUE_NAME } from "../datastore/folder-check-queue.js";
 import { localDatastoreDefinition } from "../datastore/local-datastore.js";
+import { FOLLOW_UP_QUEUE_NAME, StorageFollowUpQueue } from "../following/follow-up-queue.js";
+import { TableFollowUpStore } from "../following/follow-up-store.js";
+import { sweepFollowUps } from "../following/follower.js";
 import { TableStatusCheckStore } from "../pipeline-runs/status-store.js";
+import { NO_NOTIFICATIONS, type RunNotifications } from "../run-policies/notifications.js";
+import { handleRunEnd, type RunPolicyDependencies } from "../run-policies/run-endings.js";
+import { TableScheduleRunStateStore } from "../runs/schedule-run-state.js";
 import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
 import { TableRunStore } from "../runs/table-run-store.js";
 import type { Settings } from "../settings/settings.js";
@@ -20,11 +26,13 @@ export const TABLE_NAMES = {
   statusChecks: "pipelinerunstatus",
   datastores: "datastores",
   folderCursors: "foldercursors",
+  followedRuns: "runfollowups",
 } as const;
 export const QUEUE_NAMES = {
   runs: RUN_QUEUE_NAME,
   runsPoison: `${RUN_QUEUE_NAME}-poison`,
   folderChecks: FOLDER_CHECK_QUEUE_NAME,
+  followUps: FOLLOW_UP_QUEUE_NAME,
 } as const;
 
 export interface CreateServicesOptions {
@@ -43,6 +51,8 @@ export interface CreateServicesOptions {
    */
   allowLocalDatastore?: boolean;
   log?: (line: string) => void;
+  /** Where the ends of runs and the pauses of schedules are told (CONTRACT 8); none when absent. */
+  notifications?: RunNotifications;
 }
 
 /** Builds the services from the settings; creates missing tables and queues, so it is safe at every start. */
@@ -67,11 +77,17 @@ export async function createServices(
     storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runsPoison}`),
   );
   const statusChecks = new TableStatusCheckStore(storage.tableClient(`${prefix}${TABLE_NAMES.statusChecks}`));
+  // The state row of each schedule's policies sits in the schedule's run partition (CONTRACT 2.5).
+  const runStates = new TableScheduleRunStateStore(storage.tableClient(`${prefix}${TABLE_NAMES.runs}`));
+  const followedRuns = new TableFollowUpStore(storage.tableClient(`${prefix}${TABLE_NAMES.followedRuns}`));
+  const followUps = new StorageFollowUpQueue(storage.queueClient(`${queuePrefix}${QUEUE_NAMES.followUps}`));
   await Promise.all([
     schedules.ensureCreated(),
     runs.ensureCreated(),
     runQueue.ensureCreated(),
     statusChecks.ensureCreated(),
+    followedRuns.ensureCreated(),
+    followUps.ensureCreated(),
   ]);
   const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
   const appSettings = options.appSettings ?? process.env;
@@ -94,6 +110,15 @@ export async function createServices(
   const log = options.log ?? ((line: string) => console.log(line));
   const allowLoopbackEndpoints = options.allowLoopbackEndpoints ?? false;
   const targeting = runTargeting(settings, allowLoopbackEndpoints);
+  const policies: RunPolicyDependencies = {
+    schedules,
+    runs,
+    runStates,
+    queue: runQueue,
+    notifications: options.notifications ?? NO_NOTIFICATIONS,
+    clock,
+    log,
+  };
   return {
     settings,
     schedules,
@@ -107,7 +132,14 @@ export async function createServices(
     clock,
     log,
     targeting,
-    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting),
+    firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting, {
+      runEnded: (run) => handleRunEnd(policies, run),
+      sweepFollowUps: (now) => sweepFollowUps({ followed: followedRuns, queue: followUps, log }, now),
+    }),
+    runStates,
+    followedRuns,
+    followUps,
+    policies,
   };
 }
 

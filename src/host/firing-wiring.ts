@@ -5,6 +5,10 @@ import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
+import { startFollowing } from "../following/follower.js";
+import { overlapStep } from "../run-policies/overlap-step.js";
+import { handleRunEnd } from "../run-policies/run-endings.js";
+import { followDependencies } from "./following-wiring.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
 export const SUBMIT_TIMEOUT_MS = 30_000;
@@ -20,10 +24,11 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
 /** The parts of the services the scheduling pass runs over. */
 export type FiringParts = Pick<Services, "schedules" | "runs" | "runQueue" | "datastores" | "log">;
 
-/** The scheduling pass over the host's stores and queue (`Services.firing`). */
+/** The scheduling pass over the host's stores and queue (`Services.firing`), with what runs' ends need. */
 export function schedulingDependencies(
   services: FiringParts,
   targeting: RunTargeting,
+  runEnds: Pick<SchedulingDependencies, "runEnded" | "sweepFollowUps"> = {},
 ): SchedulingDependencies {
   return {
     schedules: services.schedules,
@@ -32,6 +37,7 @@ export function schedulingDependencies(
     newRun: (schedule, fire, now) => newScheduleRun(schedule, fire, now, targeting),
     enqueueFolderCheck: (schedule) => services.datastores.checkQueue.enqueue(schedule.id),
     log: services.log,
+    ...runEnds,
   };
 }
 
@@ -56,5 +62,8 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     clock: services.clock,
     ...PRODUCTION_RETRIES,
     log: services.log,
+    firstPostSteps: [overlapStep(services.policies)],
+    afterSubmitted: (run) => startFollowing(followDependencies(services), run),
+    runEnded: (run) => handleRunEnd(services.policies, run),
   };
 }

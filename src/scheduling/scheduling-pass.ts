@@ -22,6 +22,10 @@ export interface SchedulingDependencies {
   /** How many steps one schedule's occurrences may take in a pass (StepBudget); the engine's default if absent. */
   stepLimit?: number;
   log(message: string): void;
+  /** A run that failed before any POST ended (the overlap and failure policies, notifications). */
+  runEnded?(run: RunRecord): Promise<void>;
+  /** The sweep of follow-up reads that are overdue (CONTRACT 4): their messages were lost. */
+  sweepFollowUps?(now: Date): Promise<void>;
 }
 
 /** How many due schedules one pass reads per query, and how many it works on at once. */
@@ -65,6 +69,9 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
     });
   }
   await resendUnsettledRuns(deps, now);
+  await deps.sweepFollowUps?.(now).catch((error: unknown) => {
+    deps.log(`the sweep of follow-up reads failed, the next pass tries again: ${String(error)}`);
+  });
   return { runs };
 }
 
@@ -131,6 +138,7 @@ async function disableUncomputableSchedule(
 ): Promise<RunRecord[]> {
   const scheduledFor = new Date(schedule.nextRunAt ?? now.toISOString());
   const reason = `Not submitted: ${error.message}. The schedule was disabled; change its trigger and enable it again.`;
+  const statusReason = `Disabled: ${error.message}. Change its trigger and enable it again.`;
   deps.log(
     `schedule ${schedule.id} (${schedule.definition.name}): ${error.message}; disabled it, with a Failed run for ${scheduledFor.toISOString()}`,
   );
@@ -150,6 +158,7 @@ async function disableUncomputableSchedule(
         updatedAt: now.toISOString(),
         nextRunAt: null,
         dueAt: null,
+        statusReason,
       },
       schedule.etag,
     );
