@@ -147,6 +147,35 @@ describe("policy.overlap", () => {
     expect(third).toMatchObject({ status: "Submitted", scheduledFor: "2026-11-21T12:00:00.000Z" });
     expect(h.workspace.submissions).toHaveLength(2);
     expect(h.notified).toEqual([{ event: "Skipped", runId: skipped?.id, scheduleId }]);
+
+    // Metrics (issue 13.6): one JSON line per transition, and one outcome count per ended run.
+    const lines = h.logs.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+    const transitionsOfFirst = lines
+      .filter((line) => line.event === "runTransition" && line.runId === first?.id)
+      .map((line) => `${String(line.status)}/${String(line.pipelineStatus)}`);
+    expect(transitionsOfFirst).toEqual([
+      "Pending/null",
+      "Submitted/null",
+      "Submitted/NotStarted",
+      "Submitted/Running",
+      "Submitted/Finished",
+    ]);
+    for (const line of lines.filter((entry) => entry.event === "runTransition")) {
+      expect(line.scheduleId).toBe(scheduleId);
+    }
+    const outcomes = lines
+      .filter((line) => line.metric === "runOutcome")
+      .map((line) => ({ outcome: line.outcome, runId: line.runId, value: line.value }));
+    expect(outcomes).toEqual([
+      { outcome: "Skipped", runId: skipped?.id, value: 1 },
+      { outcome: "Finished", runId: first?.id, value: 1 },
+    ]);
   });
 
   it('"bufferOne" holds one run, a newer one replaces it, and the held one fires when the run ends, without a pass', async () => {

@@ -32,6 +32,8 @@ export interface FollowHarness {
   readTimes(pipelineRunId: string): number[];
   /** Every run of the schedule, in the order of the instants they are for. */
   runsOf(scheduleId: string): Promise<RunRecord[]>;
+  /** The lines the services logged. */
+  logs: string[];
   /** What the notification hooks were called with. */
   notified: { event: NotifiedEnding | "Paused"; runId: string; scheduleId: string }[];
   createSchedule(definition: Record<string, unknown>): Promise<string>;
@@ -46,9 +48,10 @@ export async function startFollowHarness(
   fallback?: PlannedRun,
 ): Promise<FollowHarness> {
   const workspace = await startPipelinesWorkspace(fallback);
+  const logs: string[] = [];
   const api = await startApiUnderTest(
     startAt,
-    { allowLoopbackEndpoints: true },
+    { allowLoopbackEndpoints: true, log: (line) => void logs.push(line) },
     { AML_PIPELINES_BASE_URL: workspace.baseUrl, ...settings },
   );
   let now = Date.parse(startAt);
@@ -116,6 +119,7 @@ export async function startFollowHarness(
     api,
     workspace,
     nowMs: () => now,
+    logs,
     notified,
     followUntil,
     drainRunQueue,
