@@ -171,11 +171,17 @@ export async function sweepFollowUps(
 }
 
 /**
+ * The latest instant whose ISO text has a four-digit year: the rows' `nextReadAt` are compared as text, and a later
+ * one (`+275760-...`) sorts before every `2026-...`.
+ */
+const LAST_FOUR_DIGIT_YEAR_INSTANT = new Date("9999-12-31T23:59:59.999Z");
+
+/**
  * Makes the next read of every followed run now, in this call: for the local host's `/dev/tick`, which moves time
  * for the pass and so reads what the follower would have read by then (CONTRACT 5).
  */
 export async function followEveryRunNow(deps: FollowDependencies, limit = 1000): Promise<RunRecord[]> {
-  const followed = await deps.followed.listDue(new Date(8.64e15), limit);
+  const followed = await deps.followed.listDue(LAST_FOUR_DIGIT_YEAR_INSTANT, limit);
   const read: RunRecord[] = [];
   await forEachConcurrently(followed, CONCURRENCY, async (entry) => {
     const run = await followUpRun(deps, { runId: entry.runId, read: entry.reads + 1 });

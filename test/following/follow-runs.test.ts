@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineRunStatus } from "../../src/runs/run-record.js";
+import { followEveryRunNow } from "../../src/following/follower.js";
+import { followDependencies } from "../../src/host/following-wiring.js";
 import { runSchedulingPass } from "../../src/scheduling/scheduling-pass.js";
 import { startFollowHarness, PIPELINE_ID, type FollowHarness } from "../support/follow-harness.js";
 
@@ -117,6 +119,22 @@ describe("following runs", () => {
     expect(await h.api.services.followedRuns.get(first?.id ?? "")).toBeUndefined();
     // Followed no longer, so not unfinished: the next occurrence fires.
     expect(second).toMatchObject({ status: "Submitted", pipelineRunId: "pr-2" });
+  });
+});
+
+describe("reading every followed run now (the local host's /dev/tick)", () => {
+  it("reads each followed run once, whenever its next read is due", async () => {
+    const h = await start();
+    const response = await h.api.call("POST", `/pipelines/${PIPELINE_ID}/submit`, {
+      body: { ExperimentName: "Ticked" },
+    });
+    const { id } = (await response.json()) as { id: string };
+    await h.drainRunQueue();
+    // Its first read is due 30 s from now; the tick reads it at once.
+    const read = await followEveryRunNow(followDependencies(h.api.services));
+    expect(read.map((run) => run.id)).toEqual([id]);
+    expect(h.workspace.readsOf("pr-1")).toBe(1);
+    expect(await getJson(h, `/runs/${id}`)).toMatchObject({ pipelineStatus: "NotStarted" });
   });
 });
 

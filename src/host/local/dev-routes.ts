@@ -47,7 +47,13 @@ export function devTickRoute(devClock?: DevClock): ApiRoute {
       // Folder checks run inline here, so that the answer lists change-based runs too (CONTRACT 5).
       const checked: RunRecord[] = [];
       const { runs } = await runSchedulingPass(
-        { ...services.firing, enqueueFolderCheck: checkFolderInline(services, checked) },
+        // No follow-up sweep: this tick read every followed run just now, and as of a simulated `now` every row
+        // would look overdue, sending reads that race the next tick's and answer from the per-run limit.
+        {
+          ...services.firing,
+          sweepFollowUps: undefined,
+          enqueueFolderCheck: checkFolderInline(services, checked),
+        },
         at,
       );
       await services.runs.recordTick(services.clock());
