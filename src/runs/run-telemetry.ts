@@ -3,7 +3,7 @@ import type { RunEnding, RunRecord } from "./run-record.js";
 /**
  * The structured log lines of a run's life (issue 13, metrics): one JSON object per line, so that Application
  * Insights, which receives every line the Functions host logs as a trace, can filter and count them with
- * `parse_json(message)` (docs/operations.md has the queries). Nothing in them is secret: ids, statuses, reasons.
+ * `parse_json(message)` (docs/outcomes-and-policies.md "Metrics" has the queries). Nothing in them is secret: ids, statuses, reasons.
  */
 
 type RunFacts = Pick<
