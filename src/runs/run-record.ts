@@ -43,13 +43,9 @@ export const runSchema = z
     request: z
       .record(z.string(), z.unknown())
       .meta({ description: "The body sent to the pipeline endpoint." }),
-    pipelineStatus: z
-      .enum(PIPELINE_RUN_STATUSES)
-      .nullable()
-      .meta({
-        description:
-          "The pipeline run's (v1) or job's (v2) status in Azure ML as last read; null until read.",
-      }),
+    pipelineStatus: z.enum(PIPELINE_RUN_STATUSES).nullable().meta({
+      description: "The pipeline run's (v1) or job's (v2) status in Azure ML as last read; null until read.",
+    }),
     pipelineStatusDetail: z
       .string()
       .nullable()
