@@ -8,7 +8,7 @@ import { ENDED_PIPELINE_STATUSES, isUnfinished, type RunRecord } from "../runs/r
 import type { RunStore } from "../runs/run-store.js";
 import { runTransitionLine } from "../runs/run-telemetry.js";
 import type { FollowUpMessage, FollowUpQueue } from "./follow-up-queue.js";
-import type { FollowUpStore } from "./follow-up-store.js";
+import type { FollowedRun, FollowUpStore } from "./follow-up-store.js";
 import { firstReadAtMs, followUntilMs, nextReadAtMs } from "./follow-up-timing.js";
 
 /**
@@ -183,9 +183,20 @@ const LAST_FOUR_DIGIT_YEAR_INSTANT = new Date("9999-12-31T23:59:59.999Z");
 export async function followEveryRunNow(deps: FollowDependencies, limit = 1000): Promise<RunRecord[]> {
   const followed = await deps.followed.listDue(LAST_FOUR_DIGIT_YEAR_INSTANT, limit);
   const read: RunRecord[] = [];
-  await forEachConcurrently(followed, CONCURRENCY, async (entry) => {
-    const run = await followUpRun(deps, { runId: entry.runId, read: entry.reads + 1 });
-    if (run !== undefined) read.push(run);
+  await forEachConcurrently(followed, CONCURRENCY, async (first) => {
+    // A follow-up message taken at the same moment may claim the read first; then this one is made after it, so
+    // that the pass after this call decides on what the run is now, not on what it was a read before.
+    let entry: FollowedRun | undefined = first;
+    for (let attempt = 0; entry !== undefined && attempt < TICK_READ_ATTEMPTS; attempt++) {
+      const run = await followUpRun(deps, { runId: entry.runId, read: entry.reads + 1 });
+      if (run !== undefined) {
+        read.push(run);
+        return;
+      }
+      entry = await deps.followed.get(entry.runId);
+    }
   });
   return read;
 }
+
+const TICK_READ_ATTEMPTS = 3;

@@ -166,7 +166,7 @@ describe("policy.overlap", () => {
     expect(h.workspace.submissions).toHaveLength(2);
     expect(h.notified).toEqual([{ event: "Skipped", runId: skipped?.id, scheduleId }]);
 
-    // Metrics (issue 13.6): one JSON line per transition, and one outcome count per ended run.
+    // Metrics (issue 13.6, docs/outcomes-and-policies.md "Metrics"): one JSON line per transition, one outcome count per ended run.
     const lines = h.logs.flatMap((line) => {
       try {
         return [JSON.parse(line) as Record<string, unknown>];
