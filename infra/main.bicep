@@ -52,6 +52,8 @@ param schedulerTick string = '0 * * * * *'
 
 @description('SUBMIT_CONCURRENCY: POSTs to pipeline endpoints each instance has in flight at most (1-1000); a 429 slows the whole instance (docs/operations.md).')
 param submitConcurrency string = '100'
+@description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end, 1-720 (docs/settings.md).')
+param runFollowHours string = '72'
 
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
@@ -184,6 +186,7 @@ module functionApp 'modules/function-app.bicep' = {
     allowedNotifyHosts: allowedNotifyHosts
     schedulerTick: schedulerTick
     submitConcurrency: submitConcurrency
+    runFollowHours: runFollowHours
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId
     entraTenantId: entraTenantId

@@ -76,6 +76,8 @@ param schedulerTick string
 
 @description('SUBMIT_CONCURRENCY: POSTs each instance has in flight at most.')
 param submitConcurrency string
+@description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end.')
+param runFollowHours string
 
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
@@ -178,6 +180,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SCHEDULER_TICK', value: schedulerTick }
         // The instance-wide submission gate; host.json batchSize + newBatchThreshold let enough messages in.
         { name: 'SUBMIT_CONCURRENCY', value: submitConcurrency }
+        // CONTRACT 4: the follow-up reads of a submitted run stop this many hours after its submission.
+        { name: 'RUN_FOLLOW_HOURS', value: runFollowHours }
       ]
     }
   }

@@ -21,6 +21,14 @@ export const scheduleSchema = scheduleDefinitionSchema
       description: "The next instant this schedule fires (UTC), or null when it never will again.",
     }),
     etag: z.string(),
+    statusReason: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "Why the service disabled the schedule (pauseAfterFailures, or a trigger it cannot compute); read-only, " +
+          "absent otherwise. Enabling removes it.",
+      }),
     lastRun: lastRunSchema.nullable().meta({ description: "The newest run of this schedule, or null." }),
   })
   .meta({ id: "Schedule" });

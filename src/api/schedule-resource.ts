@@ -13,6 +13,7 @@ export function scheduleResource(record: ScheduleRecord, lastRun: LastRun | null
     updatedAt: record.updatedAt,
     nextRunAt: record.nextRunAt,
     etag: record.etag,
+    ...(record.statusReason === undefined ? {} : { statusReason: record.statusReason }),
     lastRun,
   };
 }

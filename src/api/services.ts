@@ -1,6 +1,10 @@
 import type { TokenCredential } from "@azure/identity";
 import type { DatastoreServices } from "../datastore/datastore-services.js";
 import type { NotificationServices } from "../notifications/notification-services.js";
+import type { FollowUpQueue } from "../following/follow-up-queue.js";
+import type { FollowUpStore } from "../following/follow-up-store.js";
+import type { RunPolicyDependencies } from "../run-policies/run-endings.js";
+import type { ScheduleRunStateStore } from "../runs/schedule-run-state.js";
 import type { StatusCheckStore } from "../pipeline-runs/status-store.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { RunStore, TickStore } from "../runs/run-store.js";
@@ -41,6 +45,13 @@ export interface Services {
   notifications: NotificationServices;
   /** The one gate every POST of this instance passes (SUBMIT_CONCURRENCY, 429 backoff across the instance). */
   submissionGate: SubmissionGate;
+  /** What the overlap and failure policies of each schedule keep between its runs (CONTRACT 2.5). */
+  runStates: ScheduleRunStateStore;
+  /** The runs being followed to their end, and the queue of their follow-up reads (CONTRACT 4). */
+  followedRuns: FollowUpStore;
+  followUps: FollowUpQueue;
+  /** The overlap and failure policies and the notifications, over these stores, wired by the host. */
+  policies: RunPolicyDependencies;
 }
 
 export type GetServices = () => Promise<Services>;

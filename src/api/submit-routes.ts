@@ -1,7 +1,11 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import type { Services } from "./services.js";
-import { PIPELINE_RUN_STATUSES, PENDING_RETRY_AFTER_SECONDS } from "../pipeline-runs/pipeline-run-status.js";
+import {
+  PENDING_RETRY_AFTER_SECONDS,
+  TERMINAL_STATUSES,
+  type PipelineRunStatus,
+} from "../pipeline-runs/pipeline-run-status.js";
 import { answerWait, type RunWaitDependencies, type WaitAnswer } from "../pipeline-runs/run-wait.js";
 import { fetchPipelineRunStatus } from "../pipeline-runs/status-client.js";
 import { newRunId } from "../runs/run-ids.js";
@@ -47,21 +51,9 @@ export const submitEndpointQuerySchema = z.object({
     .meta({ description: "The pipeline endpoint's version; its default version when absent." }),
 });
 
-/** The run as the wait answers it: the run, and what Azure ML last said about its pipeline run. */
+/** The run as the wait answers it: the run, with what Azure ML last said about its pipeline run. */
 export const runWaitSchema = runSchema
   .extend({
-    pipelineStatus: z
-      .enum(PIPELINE_RUN_STATUSES)
-      .nullable()
-      .meta({ description: "The pipeline run's status in Azure ML as last read; null until it was read." }),
-    pipelineStatusDetail: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          "Azure ML's own word when it is not one of the five statuses (e.g. Queued, Paused), else its status " +
-          "detail (e.g. a failed step's message), else null.",
-      }),
     pipelineStatusAt: z.iso
       .datetime()
       .nullable()
@@ -156,6 +148,10 @@ export function submitRoutes(): ApiRoute[] {
       run: async (request, services) => {
         const run = await findRun(services, request.params.runId);
         const answer = await answerWait(waitDependencies(services), run);
+        // The wait read the end before the follower did: it records the end now, not at its next read.
+        if (hasEnded(answer.check?.status) && run.status === "Submitted" && run.finishedAt === null) {
+          await services.followUps.enqueue({ runId: run.id });
+        }
         return waitResponse(run, answer, runWaitUrl(run.id, request));
       },
     },
@@ -169,7 +165,7 @@ async function submitOnce(request: HttpRequest, services: Services, rawTarget: R
   const url = allowedSubmitUrlFor(target, targeting.workspace, targeting.endpoints);
   const created = await services.runs.create(newApiRun(url, apiSubmitBody(body), services.clock()));
   if (!created.created) throw new Error(`Run for ${url.pathname} was not created`);
-  await enqueueNewRun({ runs: services.runs, queue: services.runQueue }, created.run);
+  await enqueueNewRun({ runs: services.runs, queue: services.runQueue, log: services.log }, created.run);
   return {
     status: 202,
     headers: {
@@ -214,11 +210,18 @@ export function waitDependencies(services: Services): RunWaitDependencies {
 }
 
 function waitResponse(run: RunRecord, answer: WaitAnswer, location: string): HttpResponseInit {
+  // The shared check is written before the follower records it on the run: it is never older than the run's.
+  const check = answer.check;
   const body: RunWait = {
     ...toRunResponse(run),
-    pipelineStatus: answer.check?.status ?? null,
-    pipelineStatusDetail: answer.check?.detail ?? null,
-    pipelineStatusAt: answer.check?.checkedAt ?? null,
+    ...(check === undefined
+      ? {}
+      : {
+          pipelineStatus: check.status ?? run.pipelineStatus,
+          pipelineStatusDetail: check.status === null ? run.pipelineStatusDetail : check.detail,
+          pipelineStatusAt: check.checkedAt,
+          finishedAt: run.finishedAt ?? (hasEnded(check.status) ? check.checkedAt : null),
+        }),
   };
   const { verdict } = answer;
   switch (verdict.kind) {
@@ -238,6 +241,8 @@ function waitResponse(run: RunRecord, answer: WaitAnswer, location: string): Htt
         `The submission of run ${run.id} failed: ${verdict.message}`,
         body,
       );
+    case "skipped":
+      return waitProblem(WAIT_FAILED_STATUS, `Run ${run.id} was skipped: ${verdict.message}`, body);
     case "ended":
       return waitProblem(
         WAIT_FAILED_STATUS,
@@ -252,6 +257,10 @@ function waitResponse(run: RunRecord, answer: WaitAnswer, location: string): Htt
         body,
       );
   }
+}
+
+function hasEnded(status: PipelineRunStatus | null | undefined): boolean {
+  return status != null && TERMINAL_STATUSES.includes(status);
 }
 
 /** problem+json with the run's identifiers as extension members (RFC 9457 3.2), so a failed step shows them. */

@@ -33,6 +33,8 @@ export interface FolderCheckDependencies {
   /** The direct children of `prefix` in the datastore's container, with the service's time. */
   listFolder(datastore: DatastoreRecord, prefix: string): Promise<FolderListing>;
   log(line: string): void;
+  /** A run that failed before any POST ended (the overlap and failure policies, notifications). */
+  runEnded?(run: RunRecord): Promise<void>;
 }
 
 /** How many runs of one check are created at once. */

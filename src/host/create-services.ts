@@ -5,7 +5,13 @@ import { localDatastoreDefinition } from "../datastore/local-datastore.js";
 import { TableDeliveryStore } from "../notifications/delivery-store.js";
 import { NOTIFICATION_QUEUE_NAME, StorageNotificationQueue } from "../notifications/notification-queue.js";
 import { runNotifications } from "../notifications/run-notifications.js";
+import { FOLLOW_UP_QUEUE_NAME, StorageFollowUpQueue } from "../following/follow-up-queue.js";
+import { TableFollowUpStore } from "../following/follow-up-store.js";
+import { sweepFollowUps } from "../following/follower.js";
 import { TableStatusCheckStore } from "../pipeline-runs/status-store.js";
+import type { RunNotifications } from "../run-policies/notifications.js";
+import { handleRunEnd, type RunPolicyDependencies } from "../run-policies/run-endings.js";
+import { TableScheduleRunStateStore } from "../runs/schedule-run-state.js";
 import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
 import { TableRunStore } from "../runs/table-run-store.js";
 import type { Settings } from "../settings/settings.js";
@@ -24,12 +30,14 @@ export const TABLE_NAMES = {
   datastores: "datastores",
   folderCursors: "foldercursors",
   notificationDeliveries: "notifications",
+  followedRuns: "runfollowups",
 } as const;
 export const QUEUE_NAMES = {
   runs: RUN_QUEUE_NAME,
   runsPoison: `${RUN_QUEUE_NAME}-poison`,
   folderChecks: FOLDER_CHECK_QUEUE_NAME,
   notifications: NOTIFICATION_QUEUE_NAME,
+  followUps: FOLLOW_UP_QUEUE_NAME,
 } as const;
 
 export interface CreateServicesOptions {
@@ -48,6 +56,8 @@ export interface CreateServicesOptions {
    */
   allowLocalDatastore?: boolean;
   log?: (line: string) => void;
+  /** Where the ends of runs and the pauses of schedules are told (CONTRACT 8); the notify delivery when absent. */
+  notifications?: RunNotifications;
 }
 
 /** Builds the services from the settings; creates missing tables and queues, so it is safe at every start. */
@@ -78,6 +88,10 @@ export async function createServices(
   const notificationDeliveries = new TableDeliveryStore(
     storage.tableClient(`${prefix}${TABLE_NAMES.notificationDeliveries}`),
   );
+  // The state row of each schedule's policies sits in the schedule's run partition (CONTRACT 2.5).
+  const runStates = new TableScheduleRunStateStore(storage.tableClient(`${prefix}${TABLE_NAMES.runs}`));
+  const followedRuns = new TableFollowUpStore(storage.tableClient(`${prefix}${TABLE_NAMES.followedRuns}`));
+  const followUps = new StorageFollowUpQueue(storage.queueClient(`${queuePrefix}${QUEUE_NAMES.followUps}`));
   await Promise.all([
     schedules.ensureCreated(),
     runs.ensureCreated(),
@@ -85,6 +99,8 @@ export async function createServices(
     statusChecks.ensureCreated(),
     notificationQueue.ensureCreated(),
     notificationDeliveries.ensureCreated(),
+    followedRuns.ensureCreated(),
+    followUps.ensureCreated(),
   ]);
   const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
   const appSettings = options.appSettings ?? process.env;
@@ -107,6 +123,16 @@ export async function createServices(
   const log = options.log ?? ((line: string) => console.log(line));
   const allowLoopbackEndpoints = options.allowLoopbackEndpoints ?? false;
   const targeting = runTargeting(settings, allowLoopbackEndpoints);
+  const notificationHooks = runNotifications({ queue: notificationQueue, clock, log });
+  const policies: RunPolicyDependencies = {
+    schedules,
+    runs,
+    runStates,
+    queue: runQueue,
+    notifications: options.notifications ?? notificationHooks,
+    clock,
+    log,
+  };
   return {
     settings,
     schedules,
@@ -123,12 +149,18 @@ export async function createServices(
     notifications: {
       queue: notificationQueue,
       deliveries: notificationDeliveries,
-      hooks: runNotifications({ queue: notificationQueue, clock, log }),
+      hooks: notificationHooks,
     },
     firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting, {
       schedulerTick: settings.SCHEDULER_TICK,
+      runEnded: (run) => handleRunEnd(policies, run),
+      sweepFollowUps: (now) => sweepFollowUps({ followed: followedRuns, queue: followUps, log }, now),
     }),
     submissionGate: instanceSubmissionGate(settings, clock),
+    runStates,
+    followedRuns,
+    followUps,
+    policies,
   };
 }
 

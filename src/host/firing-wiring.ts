@@ -4,11 +4,14 @@ import { postPipelineRun } from "../submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
-import { runEndedNotifier } from "./notification-wiring.js";
 import { decideBeforeFirstPost, FIRST_POST_DECISIONS } from "../submit/first-post-decisions.js";
 import { SubmissionGate } from "../submit/submission-gate.js";
 import { lookAheadHorizon } from "../scheduling/look-ahead.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
+import { startFollowing } from "../following/follower.js";
+import { overlapStep } from "../run-policies/overlap-step.js";
+import { handleRunEnd } from "../run-policies/run-endings.js";
+import { followDependencies } from "./following-wiring.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
 export const SUBMIT_TIMEOUT_MS = 30_000;
@@ -24,18 +27,18 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
 /** The parts of the services the scheduling pass runs over. */
 export type FiringParts = Pick<Services, "schedules" | "runs" | "runQueue" | "datastores" | "log">;
 
-export interface FiringOptions {
+export interface FiringOptions extends Pick<SchedulingDependencies, "runEnded" | "sweepFollowUps"> {
   /** SCHEDULER_TICK: a pass claims what falls before the next tick (look-ahead.ts); without it, only what is due. */
   schedulerTick?: string;
 }
 
-/** The scheduling pass over the host's stores and queue (`Services.firing`). */
+/** The scheduling pass over the host's stores and queue (`Services.firing`), with what runs' ends need. */
 export function schedulingDependencies(
   services: FiringParts,
   targeting: RunTargeting,
   options: FiringOptions = {},
 ): SchedulingDependencies {
-  const { schedulerTick } = options;
+  const { schedulerTick, ...runEnds } = options;
   return {
     ...(schedulerTick === undefined
       ? {}
@@ -46,6 +49,7 @@ export function schedulingDependencies(
     newRun: (schedule, fire, now) => newScheduleRun(schedule, fire, now, targeting),
     enqueueFolderCheck: (schedule) => services.datastores.checkQueue.enqueue(schedule.id),
     log: services.log,
+    ...runEnds,
   };
 }
 
@@ -70,9 +74,11 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     clock: services.clock,
     ...PRODUCTION_RETRIES,
     log: services.log,
-    runEnded: runEndedNotifier(services),
+    runEnded: (run) => handleRunEnd(services.policies, run),
     beforeFirstPost: (run, now) =>
       decideBeforeFirstPost({ schedules: services.schedules, decisions: FIRST_POST_DECISIONS }, run, now),
+    firstPostSteps: [overlapStep(services.policies)],
+    afterSubmitted: (run) => startFollowing(followDependencies(services), run),
     gate: services.submissionGate,
   };
 }

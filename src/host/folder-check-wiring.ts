@@ -8,6 +8,7 @@ import { folderBaselines } from "../datastore/folder-baseline.js";
 import { checkFolder, type FolderCheckDependencies } from "../datastore/folder-check.js";
 import { FOLDER_CHECK_QUEUE_NAME, folderCheckMessageSchema } from "../datastore/folder-check-queue.js";
 import { listFolder } from "../datastore/folder-listing.js";
+import { handleRunEnd } from "../run-policies/run-endings.js";
 
 /** The folder check over the host's stores, queues and datastores. */
 export function folderCheckDependencies(services: Services): FolderCheckDependencies {
@@ -22,6 +23,7 @@ export function folderCheckDependencies(services: Services): FolderCheckDependen
     newRun: (schedule, input, now) => newScheduleRun(schedule, input, now, targeting),
     listFolder: (datastore, prefix) => listFolder(datastores.openContainer(datastore), prefix),
     log: services.log,
+    runEnded: (run) => handleRunEnd(services.policies, run),
   };
 }
 

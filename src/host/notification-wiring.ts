@@ -7,8 +7,6 @@ import {
 } from "../notifications/delivery-worker.js";
 import { postNotification } from "../notifications/notification-client.js";
 import { NOTIFICATION_QUEUE_NAME, notificationMessageSchema } from "../notifications/notification-queue.js";
-import { notifyRunEnded } from "../notifications/run-notifications.js";
-import type { RunRecord } from "../runs/run-record.js";
 import type { QueueTriggerSpec } from "./trigger-list.js";
 
 /** The delivery worker over the host's stores and queue, with the host rules of ALLOWED_NOTIFY_HOSTS (CONTRACT 8). */
@@ -46,13 +44,4 @@ export function notificationQueueTrigger(getServices: GetServices): QueueTrigger
       await deliverNotification(notificationDeliveryDependencies(services), parsed.data);
     },
   };
-}
-
-/** `SubmissionDependencies.runEnded`: a failed submission is a run that ended Failed (CONTRACT 8). */
-export function runEndedNotifier(services: Services): (run: RunRecord) => Promise<void> {
-  return (run) =>
-    notifyRunEnded(
-      { schedules: services.schedules, notifications: services.notifications.hooks, log: services.log },
-      run,
-    );
 }

@@ -3,6 +3,7 @@ import type { ApiOptions } from "../api/routes.js";
 import { apiTriggers } from "./http-triggers.js";
 import { folderBaselinesOf, folderCheckQueueTrigger } from "./folder-check-wiring.js";
 import { notificationQueueTrigger } from "./notification-wiring.js";
+import { followUpQueueTrigger } from "./following-wiring.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
 import { submissionDependencies } from "./firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
@@ -31,6 +32,7 @@ export function allTriggers(getServices: GetServices, options: TriggerListOption
     submissionQueue(getServices),
     folderCheckQueueTrigger(getServices),
     notificationQueueTrigger(getServices),
+    followUpQueueTrigger(getServices),
   ];
 }
 

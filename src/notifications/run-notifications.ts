@@ -1,23 +1,19 @@
 import type { RunRecord } from "../runs/run-record.js";
 import type { ScheduleRecord } from "../schedules/record.js";
 import type { NotifyEvent } from "../schedules/notify-schema.js";
+import type { RunNotifications } from "../run-policies/notifications.js";
+
+export type { RunNotifications };
 import type { ScheduleStore } from "../state/schedule-store.js";
 import { notificationEventId, notificationPayload, runEndEvent } from "./notification-payload.js";
 import type { NotificationQueue } from "./notification-queue.js";
 
 /**
- * What the parts of the service that see runs end call (CONTRACT 8): the submission worker when a submission
- * fails, the run follower when a pipeline run ends, the overlap policy when it skips a run, the failure policy when
- * it pauses a schedule. Each only queues a message when the schedule's `notify.on` asks for the event, and never
- * throws: a notification that cannot be queued is a log line, never a change to firing.
+ * The delivery behind RunNotifications (run-policies/notifications.ts), which the submission worker, the run
+ * follower, the overlap policy and the failure policy call (CONTRACT 8). Each call only queues a message when the
+ * schedule's `notify.on` asks for the event, and never throws: a notification that cannot be queued is a log line,
+ * never a change to firing.
  */
-export interface RunNotifications {
-  /** `run` of `schedule` ended: a notification when it ended Failed, Canceled or Skipped and `notify.on` has it. */
-  onRunEnded(schedule: ScheduleRecord, run: RunRecord): Promise<void>;
-  /** `pauseAfterFailures` disabled `schedule` after `run` failed: a notification when `notify.on` has Paused. */
-  onSchedulePaused(schedule: ScheduleRecord, run: RunRecord): Promise<void>;
-}
-
 export interface RunNotificationDependencies {
   queue: NotificationQueue;
   clock(): Date;

@@ -1,16 +1,20 @@
-import type { RunRecord } from "../runs/run-record.js";
+import {
+  ENDED_PIPELINE_STATUSES,
+  PIPELINE_RUN_STATUSES,
+  type PipelineRunStatus,
+  type RunRecord,
+} from "../runs/run-record.js";
 
 /**
  * The status of an Azure ML pipeline run, as the pipelines service reports it on
  * `GET {base}/pipelines/v1.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/PipelineRuns/{pipelineRunId}`:
  * a `PipelineRunEntity` whose `Status.StatusCode` is 0 NotStarted, 1 Running, 2 Failed, 3 Finished, 4 Canceled
- * (a number, or the number or the name as a string, depending on the serializer).
+ * (a number, or the number or the name as a string, depending on the serializer). The list is the run record's.
  */
-export const PIPELINE_RUN_STATUSES = ["NotStarted", "Running", "Failed", "Finished", "Canceled"] as const;
-export type PipelineRunStatus = (typeof PIPELINE_RUN_STATUSES)[number];
+export { PIPELINE_RUN_STATUSES, type PipelineRunStatus };
 
 /** The statuses after which a pipeline run never changes again. */
-export const TERMINAL_STATUSES: readonly PipelineRunStatus[] = ["Failed", "Finished", "Canceled"];
+export const TERMINAL_STATUSES: readonly PipelineRunStatus[] = ENDED_PIPELINE_STATUSES;
 
 /** Azure ML is asked about one run at most once per this interval, however often its wait is polled. */
 export const STATUS_REFRESH_INTERVAL_MS = 5_000;
@@ -106,6 +110,8 @@ export type WaitVerdict =
   | { kind: "pending"; retryAfterSeconds: number }
   /** The submission failed for good; there is no pipeline run. */
   | { kind: "submissionFailed"; message: string }
+  /** The run was skipped (CONTRACT 2.5): nothing was sent. */
+  | { kind: "skipped"; message: string }
   /** Submitted, but nothing says where its status could be read: the wait ends with the submission. */
   | { kind: "untracked" }
   | { kind: "finished" }
@@ -130,6 +136,9 @@ export function planWait(
   if (run.status === "Failed") {
     return { kind: "submissionFailed", message: run.error ?? "The submission failed." };
   }
+  if (run.status === "Skipped") return { kind: "skipped", message: run.error ?? "The run was skipped." };
+  // Held until an earlier run of its schedule ends (CONTRACT 2.5, bufferOne): that may take as long as a run does.
+  if (run.status === "Deferred") return { kind: "pending", retryAfterSeconds: MAX_RETRY_AFTER_SECONDS };
   if (run.pipelineRunId === null || pipelineRunStatusUrl(run.endpointUrl, run.pipelineRunId) === undefined) {
     return { kind: "untracked" };
   }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { RunRecord } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
 import { encodeQueueMessage } from "../state/queue-message.js";
+import { runTransitionLine } from "./run-telemetry.js";
 
 /** The Storage Queue that fans submissions out across instances: one message per run to POST. */
 export const RUN_QUEUE_NAME = "pipeline-runs";
@@ -42,15 +43,24 @@ export class StorageRunQueue implements RunQueue {
   }
 }
 
+/** What a new run is sent through; with `log` its creation is a transition line, with `runEnded` a run that failed before any POST ends. */
+export interface NewRunDependencies {
+  runs: Pick<RunStore, "markSettled">;
+  queue: RunQueue;
+  log?: (line: string) => void;
+  runEnded?: (run: RunRecord) => Promise<void>;
+}
+
 /**
  * Sends a new run to the submission queue, or settles it when it failed before any POST. A run claimed ahead of
  * its instant goes with the visibility delay that brings it back just before then.
  */
-export async function enqueueNewRun(
-  deps: { runs: Pick<RunStore, "markSettled">; queue: RunQueue },
-  run: RunRecord,
-  delayMs = 0,
-): Promise<void> {
-  if (run.status === "Pending") await deps.queue.enqueue(run.id, delayMs);
-  else await deps.runs.markSettled(run.id);
+export async function enqueueNewRun(deps: NewRunDependencies, run: RunRecord, delayMs = 0): Promise<void> {
+  deps.log?.(runTransitionLine(run));
+  if (run.status === "Pending") {
+    await deps.queue.enqueue(run.id, delayMs);
+    return;
+  }
+  await deps.runs.markSettled(run.id);
+  await deps.runEnded?.(run);
 }

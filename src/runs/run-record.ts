@@ -5,9 +5,21 @@ import { derivedRunFields, runDerivedFields, runOutcome } from "./run-outcome.js
 
 export const RUN_REASONS = ["recurrence", "catchUp", "datastore", "manual", "api"] as const;
 export type RunReason = (typeof RUN_REASONS)[number];
-/** `Skipped`: nothing was sent, and `error` says why (CONTRACT 2.5, 4), e.g. the schedule was disabled before the instant. */
-export const RUN_STATUSES = ["Pending", "Submitted", "Failed", "Skipped"] as const;
+/**
+ * Pending until submitted; Submitted (its pipeline run followed to its end, `pipelineStatus`) or Failed; Skipped
+ * when nothing was sent and `error` says why (the schedule was disabled before the instant, or an earlier run was
+ * unfinished) and Deferred while `policy.overlap` "bufferOne" holds it (CONTRACT 2.5, 4).
+ */
+export const RUN_STATUSES = ["Pending", "Submitted", "Failed", "Skipped", "Deferred"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * The state of a run's pipeline run (v1) or job (v2) as the service last read it (CONTRACT 4): the status codes 0-4
+ * of a v1 PipelineRunEntity, in that order (`_AevaPipelineRunProvider.get_status`, azureml-pipeline-core
+ * `_aeva_provider.py`).
+ */
+export const PIPELINE_RUN_STATUSES = ["NotStarted", "Running", "Failed", "Finished", "Canceled"] as const;
+export type PipelineRunStatus = (typeof PIPELINE_RUN_STATUSES)[number];
 
 const isoInstant = z.iso.datetime();
 
@@ -36,6 +48,24 @@ const runFieldsSchema = z
     request: z
       .record(z.string(), z.unknown())
       .meta({ description: "The body sent to the pipeline endpoint." }),
+    pipelineStatus: z.enum(PIPELINE_RUN_STATUSES).nullable().meta({
+      description: "The pipeline run's (v1) or job's (v2) status in Azure ML as last read; null until read.",
+    }),
+    pipelineStatusDetail: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "Azure ML's own word when it is not one of the five statuses (e.g. Queued, Paused), else its status " +
+          "detail (e.g. a failed step's message), else null.",
+      }),
+    pipelineStatusAt: isoInstant
+      .nullable()
+      .meta({ description: "When Azure ML was last asked for the status; null until then." }),
+    finishedAt: isoInstant.nullable().meta({
+      description:
+        "When the service read that the pipeline run had ended (Finished, Failed or Canceled); null until then.",
+    }),
   })
   .meta({ description: "A run's own fields, as the run store keeps them." });
 export type RunFields = z.output<typeof runFieldsSchema>;
@@ -49,6 +79,13 @@ export interface RunRecord extends RunFields {
   endpointUrl: string;
   /** While a retry waits: when the next POST may be made. */
   nextAttemptAt: string | null;
+  /**
+   * When the service stopped following a Submitted run whose pipeline run it never saw end: after
+   * RUN_FOLLOW_HOURS, or at once when nothing says where its status can be read. Null otherwise.
+   */
+  followStoppedAt: string | null;
+  /** When the consequences of the run's end (overlap, pauseAfterFailures, notifications) were handled; null before. */
+  endHandledAt: string | null;
   /** Storage ETag of the run row. */
   etag: string;
 }
@@ -74,6 +111,12 @@ export function newPendingRun(fields: PendingRunFields): NewRunRecord {
     error: null,
     fireLagMs: null,
     nextAttemptAt: null,
+    pipelineStatus: null,
+    pipelineStatusDetail: null,
+    pipelineStatusAt: null,
+    finishedAt: null,
+    followStoppedAt: null,
+    endHandledAt: null,
   };
 }
 
@@ -88,12 +131,21 @@ export const lastRunSchema = runSchema
     pipelineRunId: true,
     error: true,
     outcome: true,
+    pipelineStatus: true,
+    finishedAt: true,
   })
   .meta({ id: "LastRun" });
 export type LastRun = z.output<typeof lastRunSchema>;
 
 export function toRunResponse(record: RunRecord): Run {
-  const { endpointUrl: _endpointUrl, nextAttemptAt: _nextAttemptAt, etag: _etag, ...run } = record;
+  const {
+    endpointUrl: _endpointUrl,
+    nextAttemptAt: _nextAttemptAt,
+    followStoppedAt: _followStoppedAt,
+    endHandledAt: _endHandledAt,
+    etag: _etag,
+    ...run
+  } = record;
   return { ...run, ...derivedRunFields(record) };
 }
 
@@ -107,5 +159,41 @@ export function toLastRun(record: RunRecord): LastRun {
     pipelineRunId: record.pipelineRunId,
     error: record.error,
     outcome: runOutcome(record),
+    pipelineStatus: record.pipelineStatus,
+    finishedAt: record.finishedAt,
   };
+}
+
+/** The pipeline statuses after which a pipeline run never changes again. */
+export const ENDED_PIPELINE_STATUSES: readonly PipelineRunStatus[] = ["Finished", "Failed", "Canceled"];
+
+/**
+ * Whether the run still holds back the schedule's next occurrences (CONTRACT 2.5): Pending, or Submitted while its
+ * pipeline run has not been seen to end and the service still follows it.
+ */
+export function isUnfinished(
+  run: Pick<RunRecord, "status" | "pipelineStatus" | "finishedAt" | "followStoppedAt">,
+): boolean {
+  if (run.status === "Pending") return true;
+  if (run.status !== "Submitted") return false;
+  return run.finishedAt === null && run.followStoppedAt === null;
+}
+
+/**
+ * How a run ended: its pipeline run Finished, Failed or was Canceled; its submission Failed (also `Failed`); it was
+ * Skipped; or the service stopped following it without seeing it end (`NotFollowed`). Undefined while it has not
+ * ended: Pending, Deferred, or Submitted and followed.
+ */
+export type RunEnding = "Finished" | "Failed" | "Canceled" | "Skipped" | "NotFollowed";
+
+export function endingOf(
+  run: Pick<RunRecord, "status" | "pipelineStatus" | "finishedAt" | "followStoppedAt">,
+): RunEnding | undefined {
+  if (run.status === "Failed" || run.status === "Skipped") return run.status;
+  if (run.status !== "Submitted") return undefined;
+  if (run.finishedAt !== null) {
+    const status = run.pipelineStatus;
+    return status === "Failed" || status === "Canceled" ? status : "Finished";
+  }
+  return run.followStoppedAt === null ? undefined : "NotFollowed";
 }

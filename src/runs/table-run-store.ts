@@ -14,7 +14,15 @@ import {
 } from "../state/continuation-token.js";
 import { PartitionWriteBatcher } from "./partition-write-batcher.js";
 import { locateRun, runPartitionKey } from "./run-ids.js";
-import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
+import {
+  PIPELINE_RUN_STATUSES,
+  type ChangedBlob,
+  type NewRunRecord,
+  type PipelineRunStatus,
+  type RunRecord,
+  type RunReason,
+  type RunStatus,
+} from "./run-record.js";
 import {
   firstUnsettledCheckAt,
   type CreateRunResult,
@@ -226,6 +234,12 @@ function runToEntity(run: NewRunRecord): RunEntity {
     fireLagMs: run.fireLagMs,
     endpointUrl: run.endpointUrl,
     nextAttemptAt: run.nextAttemptAt,
+    pipelineStatus: run.pipelineStatus,
+    pipelineStatusDetail: run.pipelineStatusDetail === null ? null : run.pipelineStatusDetail.slice(0, CHUNK),
+    pipelineStatusAt: run.pipelineStatusAt,
+    finishedAt: run.finishedAt,
+    followStoppedAt: run.followStoppedAt,
+    endHandledAt: run.endHandledAt,
     requestChunks: Math.ceil(request.length / CHUNK),
   };
   for (let index = 0; index * CHUNK < request.length; index++) {
@@ -260,8 +274,18 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
     request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
     endpointUrl: text("endpointUrl") ?? "",
     nextAttemptAt: text("nextAttemptAt"),
+    pipelineStatus: pipelineStatusOf(entity.pipelineStatus),
+    pipelineStatusDetail: text("pipelineStatusDetail"),
+    pipelineStatusAt: text("pipelineStatusAt"),
+    finishedAt: text("finishedAt"),
+    followStoppedAt: text("followStoppedAt"),
+    endHandledAt: text("endHandledAt"),
     etag: entity.etag ?? "",
   };
+}
+
+function pipelineStatusOf(value: unknown): PipelineRunStatus | null {
+  return (PIPELINE_RUN_STATUSES as readonly unknown[]).includes(value) ? (value as PipelineRunStatus) : null;
 }
 
 function isConflict(error: unknown): boolean {

@@ -74,12 +74,35 @@ const READ_ONLY_FIELDS = new Set([
   "nextRunAt",
   "etag",
   "lastRun",
+  "statusReason",
 ]);
 /** Attempts of a write that lost a race with another writer, when the client sent no If-Match. */
 const UNCONDITIONAL_WRITE_ATTEMPTS = 3;
 
 export function newScheduleId(): string {
   return randomBytes(16).toString("hex");
+}
+
+function newEnablementId(): string {
+  return randomBytes(8).toString("hex");
+}
+
+/**
+ * What the service tracks about the schedule's status across a write: enabling (Disabled to Active) starts a new
+ * enablement, which clears the consecutive failures and the `statusReason` (CONTRACT 2.5); any other write keeps
+ * them.
+ */
+function statusTracking(
+  current: ScheduleRecord,
+  next: ScheduleDefinition,
+): Pick<NewScheduleRecord, "statusReason" | "enablementId"> {
+  if (current.definition.status === "Disabled" && next.status === "Active") {
+    return { enablementId: newEnablementId() };
+  }
+  return {
+    ...(current.statusReason === undefined ? {} : { statusReason: current.statusReason }),
+    ...(current.enablementId === undefined ? {} : { enablementId: current.enablementId }),
+  };
 }
 
 export async function createSchedule(
@@ -94,6 +117,7 @@ export async function createSchedule(
     createdAt,
     updatedAt: createdAt,
     ...withinStepLimit(() => timingOnCreate(definition, context.now), 1),
+    ...(definition.status === "Active" ? { enablementId: newEnablementId() } : {}),
   };
   return writeActivation(context, record, true, (activated) => context.store.insert(activated));
 }
@@ -359,6 +383,7 @@ async function updateSchedule(
       updatedAt: context.now.toISOString(),
       ...withinStepLimit(() => timingOnUpdate(current, definition, context.now), 1),
       ...(activates || current.activationId === undefined ? {} : { activationId: current.activationId }),
+      ...statusTracking(current, definition),
     };
     try {
       return await writeActivation(context, next, activates, (activated) =>

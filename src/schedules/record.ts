@@ -18,6 +18,16 @@ export interface ScheduleRecord {
    * names that baseline, and tells this activation from another in the same second. Absent otherwise.
    */
   activationId?: string;
+  /**
+   * Why the service disabled the schedule (CONTRACT 2.5: pauseAfterFailures; a trigger that cannot be computed),
+   * shown read-only as `statusReason`. Absent otherwise; enabling removes it.
+   */
+  statusReason?: string;
+  /**
+   * A random id given each time the schedule becomes Active (created Active, enabled). Consecutive failures are
+   * counted per enablement, so that enabling clears the count (CONTRACT 2.5). Absent on schedules written before.
+   */
+  enablementId?: string;
   /** The next instant this schedule fires, or null when it never will again (ended, disabled, change-based). */
   nextRunAt: string | null;
   /**

@@ -130,11 +130,33 @@ export type DataSetDefinitionValueAssignments = z.output<typeof dataSetDefinitio
 
 export const CATCH_UP_MODES = ["latest", "none", "all"] as const;
 export const DEFAULT_MAX_CATCH_UP_RUNS = 10;
+/** What an occurrence does while an earlier run of the schedule is unfinished (CONTRACT 2.5). */
+export const OVERLAP_POLICIES = ["allow", "skip", "bufferOne"] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 export const policySchema = z
   .strictObject({
     catchUp: z.enum(CATCH_UP_MODES).default("latest"),
     maxCatchUpRuns: z.number().int().min(1).max(100).optional(),
+    overlap: z
+      .enum(OVERLAP_POLICIES)
+      .default("allow")
+      .meta({
+        description:
+          "While an earlier run is unfinished: `allow` fires anyway, `skip` records the occurrence as a Skipped run, " +
+          "`bufferOne` holds it (Deferred) and fires it when that run ends; a newer one replaces it.",
+      }),
+    pauseAfterFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({
+        description:
+          "Disable the schedule after this many consecutive scheduled runs failed, counted in the order they end; " +
+          "a run that ends well resets the count, enabling clears it.",
+      }),
   })
   .superRefine((policy, ctx) => {
     if (policy.maxCatchUpRuns !== undefined && policy.catchUp !== "all") {
@@ -172,7 +194,7 @@ export const scheduleDefinitionSchema = z
           "setting holds otherwise.",
       }),
     trigger: triggerSchema,
-    policy: policySchema.default({ catchUp: "latest" }),
+    policy: policySchema.default({ catchUp: "latest", overlap: "allow" }),
     notify: notifySchema.optional(),
   })
   .meta({ id: "ScheduleDefinition" });

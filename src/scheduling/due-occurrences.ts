@@ -4,6 +4,9 @@ import { DEFAULT_MAX_CATCH_UP_RUNS } from "../schedules/schema.js";
 /** CONTRACT 2.4: an occurrence fired within 5 minutes of its time (inclusive) is on time; older ones are missed. */
 export const ON_TIME_WINDOW_MS = 5 * 60_000;
 
+/** The part of the policy that says which missed occurrences fire. */
+type CatchUpPolicy = Pick<Policy, "catchUp" | "maxCatchUpRuns">;
+
 export interface OccurrenceSource {
   /** The first occurrence strictly after `afterMs`, or undefined when there is none. */
   nextAfter(afterMs: number): number | undefined;
@@ -24,7 +27,7 @@ export function planDueFires(
   source: OccurrenceSource,
   fromMs: number,
   nowMs: number,
-  policy: Policy,
+  policy: CatchUpPolicy,
   untilMs: number = nowMs,
 ): PlannedFire[] {
   const onTimeFrom = nowMs - ON_TIME_WINDOW_MS;
@@ -41,7 +44,7 @@ export function planDueFires(
   ];
 }
 
-function missedToKeep(policy: Policy): number {
+function missedToKeep(policy: CatchUpPolicy): number {
   if (policy.catchUp === "none") return 0;
   if (policy.catchUp === "latest") return 1;
   return policy.maxCatchUpRuns ?? DEFAULT_MAX_CATCH_UP_RUNS;

@@ -28,6 +28,10 @@ export interface SchedulingDependencies {
    */
   lookAheadUntil?: (now: Date) => Date;
   log(message: string): void;
+  /** A run that failed before any POST ended (the overlap and failure policies, notifications). */
+  runEnded?(run: RunRecord): Promise<void>;
+  /** The sweep of follow-up reads that are overdue (CONTRACT 4): their messages were lost. */
+  sweepFollowUps?(now: Date): Promise<void>;
 }
 
 /** The instant up to which a pass or a write at `now` claims a time-based schedule's occurrences. */
@@ -82,6 +86,9 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
     });
   }
   await resendUnsettledRuns(deps, now);
+  await deps.sweepFollowUps?.(now).catch((error: unknown) => {
+    deps.log(`the sweep of follow-up reads failed, the next pass tries again: ${String(error)}`);
+  });
   return { runs };
 }
 
@@ -155,6 +162,7 @@ async function disableUncomputableSchedule(
 ): Promise<RunRecord[]> {
   const scheduledFor = new Date(schedule.dueAt ?? schedule.nextRunAt ?? now.toISOString());
   const reason = `Not submitted: ${error.message}. The schedule was disabled; change its trigger and enable it again.`;
+  const statusReason = `Disabled: ${error.message}. Change its trigger and enable it again.`;
   deps.log(
     `schedule ${schedule.id} (${schedule.definition.name}): ${error.message}; disabled it, with a Failed run for ${scheduledFor.toISOString()}`,
   );
@@ -174,6 +182,7 @@ async function disableUncomputableSchedule(
         updatedAt: now.toISOString(),
         nextRunAt: null,
         dueAt: null,
+        statusReason,
       },
       schedule.etag,
     );

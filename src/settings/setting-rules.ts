@@ -208,11 +208,14 @@ export interface IntegerRule {
   default: number;
   min: number;
   max: number;
+  /** What the number counts, for the message (`hours`); none for a plain count. */
+  unit?: string;
 }
 
 /** A whole number in decimal digits within [min, max]; blank is the default. */
 export function integerSetting(rule: IntegerRule): z.ZodType<number, string | undefined> {
-  const expected = `must be a whole number from ${rule.min} to ${rule.max}`;
+  const counted = rule.unit === undefined ? "" : ` of ${rule.unit}`;
+  const expected = `must be a whole number${counted} from ${rule.min} to ${rule.max}`;
   return blankAsUnset.transform((text, context) => {
     if (text === undefined) return rule.default;
     const value = /^[0-9]{1,9}$/.test(text) ? Number(text) : Number.NaN;

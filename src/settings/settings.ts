@@ -102,6 +102,8 @@ export const settingsSchema = z
     ALLOWED_NOTIFY_HOSTS: hostListSetting({ default: "*.logic.azure.com", receivesToken: false }),
     // POSTs in flight per instance (the submission gate, issue 15); docs/operations.md says how to choose it.
     SUBMIT_CONCURRENCY: integerSetting({ default: DEFAULT_SUBMIT_CONCURRENCY, min: 1, max: 1000 }),
+    // How long a submitted run is followed to its end (CONTRACT 4, 6); 30 days is more than any pipeline should run.
+    RUN_FOLLOW_HOURS: integerSetting({ default: 72, min: 1, max: 720, unit: "hours" }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

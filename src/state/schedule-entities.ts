@@ -94,6 +94,8 @@ export function scheduleEntityFromRecord(record: NewScheduleRecord): ScheduleEnt
     activatedAt: record.activatedAt,
   };
   if (record.activationId !== undefined) entity.activationId = record.activationId;
+  if (record.statusReason !== undefined) entity.statusReason = record.statusReason;
+  if (record.enablementId !== undefined) entity.enablementId = record.enablementId;
   if (definition.target.pipelineId !== undefined) entity.pipelineId = definition.target.pipelineId;
   if (definition.target.pipelineEndpointId !== undefined) {
     entity.pipelineEndpointId = definition.target.pipelineEndpointId;
@@ -115,7 +117,7 @@ export function recordFromScheduleEntity(entity: Record<string, unknown>, etag: 
     chunks.push(requiredText(entity, `definition${index}`));
   }
   // The definition was validated by the schedule schema before it was written.
-  const definition = JSON.parse(chunks.join("")) as ScheduleDefinition;
+  const definition = withPolicyDefaults(JSON.parse(chunks.join("")) as ScheduleDefinition);
   return {
     id: requiredText(entity, "id"),
     definition,
@@ -123,10 +125,22 @@ export function recordFromScheduleEntity(entity: Record<string, unknown>, etag: 
     updatedAt: requiredText(entity, "updatedAt"),
     activatedAt: requiredText(entity, "activatedAt"),
     ...(typeof entity.activationId === "string" ? { activationId: entity.activationId } : {}),
+    ...(typeof entity.statusReason === "string" ? { statusReason: entity.statusReason } : {}),
+    ...(typeof entity.enablementId === "string" ? { enablementId: entity.enablementId } : {}),
     nextRunAt: optionalText(entity, "nextRunAt"),
     dueAt: optionalText(entity, "dueAt"),
     etag,
   };
+}
+
+/**
+ * A definition written before `policy.overlap` existed has none: it is `allow` (CONTRACT 2.5, "an omitted overlap
+ * is returned as allow"), as the schema's default gives every definition written since.
+ */
+function withPolicyDefaults(definition: ScheduleDefinition): ScheduleDefinition {
+  const policy = definition.policy as Partial<ScheduleDefinition["policy"]> | undefined;
+  if (policy?.overlap !== undefined) return definition;
+  return { ...definition, policy: { catchUp: "latest", ...policy, overlap: "allow" } };
 }
 
 /** `writtenAt` tells a row that a writer may still be completing from one a crash left behind. */

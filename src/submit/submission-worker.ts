@@ -5,6 +5,8 @@ import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
 import { firstPostTiming } from "./fire-instant.js";
 import type { FirstPostVerdict } from "./first-post-decisions.js";
+import { runTransitionLine } from "../runs/run-telemetry.js";
+import { decideBeforeFirstPost, type FirstPostStep } from "./first-post-steps.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
 import { backoffDelayMs, MAX_ATTEMPTS } from "./retry-policy.js";
 import { gateSignalOf, type SubmissionGate } from "./submission-gate.js";
@@ -25,8 +27,9 @@ export interface SubmissionDependencies {
   maxAttempts: number;
   log(message: string): void;
   /**
-   * Told when a run ends here: its submission Failed, or it was Skipped before its first POST (the notifications of CONTRACT 8); it must not throw,
-   * and nothing waits on it but the message's completion. None by default.
+   * Told when a run ends here without a pipeline run: its submission Failed, or a decision before its first POST
+   * Skipped it (the policies and notifications of CONTRACT 2.5, 8). Called again on a redelivery, so it must be
+   * idempotent; it must not throw. None by default.
    */
   runEnded?(run: RunRecord): Promise<void>;
   /**
@@ -34,6 +37,13 @@ export interface SubmissionDependencies {
    * the occurrence, ...); without it every run is POSTed.
    */
   beforeFirstPost?: (run: RunRecord, now: Date) => Promise<FirstPostVerdict & { decision?: string }>;
+  /**
+   * Decisions taken at the run's instant, just before its first POST (CONTRACT 2.5 `policy.overlap`), after the
+   * still-wanted check and the wait for the instant; none when absent.
+   */
+  firstPostSteps?: readonly FirstPostStep[];
+  /** A run was submitted: its pipeline run is followed from here (CONTRACT 4). Called again on a redelivery. */
+  afterSubmitted?(run: RunRecord): Promise<void>;
   /** The instance-wide gate in front of every POST (concurrency, 429 backoff); none when absent. */
   gate?: SubmissionGate;
   /** Waits before a run claimed ahead of its instant is POSTed; setTimeout when absent. */
@@ -82,7 +92,12 @@ async function attemptSubmission(
     deps.log(`run ${runId}: no such run, message dropped`);
     return undefined;
   }
-  if (run.status !== "Pending") return run;
+  if (run.status !== "Pending") {
+    // A delivery after the run was settled: what follows the settling may have been cut short by a crash.
+    if (run.status === "Submitted") await deps.afterSubmitted?.(run);
+    if (run.status === "Failed" || run.status === "Skipped") await deps.runEnded?.(run);
+    return run;
+  }
   const startedAt = deps.clock();
   if (
     run.nextAttemptAt !== null &&
@@ -101,6 +116,11 @@ async function attemptSubmission(
       return run;
     }
     if (timing.kind === "wait") await (deps.sleep ?? sleepFor)(timing.ms);
+    // The overlap decision is taken at the instant, once the wait is over (CONTRACT 2.5).
+    if (deps.firstPostSteps !== undefined) {
+      const settled = await decideFirstPost(deps, run, deps.clock());
+      if (settled !== "send") return settled;
+    }
   }
   const entry = deps.gate === undefined ? undefined : await deps.gate.acquire();
   if (entry?.kind === "postponed") {
@@ -133,12 +153,37 @@ async function skipRun(
   reason: string,
 ): Promise<RunRecord | undefined> {
   try {
-    return await settle(deps, { ...run, status: "Skipped", error: reason, nextAttemptAt: null });
+    const skipped = await settle(deps, { ...run, status: "Skipped", error: reason, nextAttemptAt: null });
+    await deps.runEnded?.(skipped);
+    return skipped;
   } catch (error) {
     // Another delivery changed the run meanwhile (claimed or settled it): that one goes on.
     if (error instanceof PreconditionFailedError) return undefined;
     throw error;
   }
+}
+
+/**
+ * The first-POST decisions; a run they settle (Skipped, Deferred) leaves the unsettled list, and a Skipped one has
+ * ended. Undefined when another delivery changed the run meanwhile: that one goes on with it.
+ */
+async function decideFirstPost(
+  deps: SubmissionDependencies,
+  run: RunRecord,
+  now: Date,
+): Promise<"send" | RunRecord | undefined> {
+  let settled: RunRecord | undefined;
+  try {
+    settled = await decideBeforeFirstPost(deps.firstPostSteps ?? [], run, now);
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
+  if (settled === undefined) return "send";
+  await deps.runs.markSettled(settled.id);
+  deps.log(runTransitionLine(settled));
+  if (settled.status === "Skipped") await deps.runEnded?.(settled);
+  return settled;
 }
 
 /** Counts the attempt before the POST, so a crash after it shows as one more attempt (at-least-once). */
@@ -168,7 +213,7 @@ async function recordOutcome(
   const now = deps.clock();
   const run = withFireLag(deps, claimed, postedAt);
   if (outcome.kind === "submitted") {
-    return settle(deps, {
+    const submitted = await settle(deps, {
       ...run,
       status: "Submitted",
       submittedAt: now.toISOString(),
@@ -177,15 +222,19 @@ async function recordOutcome(
       error: null,
       nextAttemptAt: null,
     });
+    await deps.afterSubmitted?.(submitted);
+    return submitted;
   }
   if (outcome.kind === "final") {
-    return settle(deps, {
+    const failed = await settle(deps, {
       ...run,
       status: "Failed",
       httpStatus: outcome.httpStatus,
       error: outcome.message,
       nextAttemptAt: null,
     });
+    await deps.runEnded?.(failed);
+    return failed;
   }
   if (run.attempts >= deps.maxAttempts) {
     const failed = await settle(deps, {
@@ -196,6 +245,7 @@ async function recordOutcome(
       nextAttemptAt: null,
     });
     await deps.queue.sendToPoison({ runId: run.id });
+    await deps.runEnded?.(failed);
     return failed;
   }
   const delayMs = deps.retryDelayMs(run.attempts, outcome.retryAfterMs);
@@ -227,8 +277,7 @@ async function settle(deps: SubmissionDependencies, run: RunRecord): Promise<Run
   deps.log(
     `run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ""} after ${run.attempts} attempt(s)`,
   );
-  // A run that ends here ends Failed or, held back before its first POST, Skipped (CONTRACT 8 notifies both).
-  if (saved.status === "Failed" || saved.status === "Skipped") await deps.runEnded?.(saved);
+  deps.log(runTransitionLine(saved));
   return saved;
 }
 
@@ -236,12 +285,13 @@ async function failAfterPoison(deps: SubmissionDependencies, runId: string, caus
   try {
     const run = await deps.runs.get(runId);
     if (run?.status !== "Pending") return;
-    await settle(deps, {
+    const failed = await settle(deps, {
       ...run,
       status: "Failed",
       error: `The submission message failed every delivery and went to the poison queue: ${String(cause)}`,
       nextAttemptAt: null,
     });
+    await deps.runEnded?.(failed);
   } catch (error) {
     deps.log(`run ${runId}: could not be marked Failed before going to the poison queue: ${String(error)}`);
   }

@@ -35,12 +35,12 @@ export const TEST_WORKSPACE_SETTINGS = {
 
 export async function startApiUnderTest(
   startAt: string,
-  options: ApiOptions & { allowLoopbackEndpoints?: boolean } = {},
+  options: ApiOptions & { allowLoopbackEndpoints?: boolean; log?: (line: string) => void } = {},
   settings: Record<string, string> = {},
 ): Promise<ApiUnderTest> {
   const connectionString = testStorageConnectionString();
   let now = new Date(startAt);
-  const { allowLoopbackEndpoints, ...apiOptions } = options;
+  const { allowLoopbackEndpoints, log, ...apiOptions } = options;
   const storagePrefix = uniqueStoragePrefix();
   const services = await createServices(
     loadSettings({
@@ -53,7 +53,7 @@ export async function startApiUnderTest(
       storagePrefix,
       clock: () => now,
       allowLoopbackEndpoints: allowLoopbackEndpoints ?? false,
-      log: () => undefined,
+      log: log ?? (() => undefined),
     },
   );
   const logs: unknown[][] = [];

@@ -65,7 +65,7 @@ describe("PATCH with null members", () => {
       expect(answer).not.toHaveProperty("continueOnStepFailure");
       expect(answer).not.toHaveProperty("dataSetDefinitionValueAssignments");
       expect(answer.target).toEqual({ pipelineEndpointId: ENDPOINT_ID });
-      expect(answer.policy).toEqual({ catchUp: "all" });
+      expect(answer.policy).toEqual({ catchUp: "all", overlap: "allow" });
       expect(answer.trigger).toEqual({ type: "cron", expression: "0 30 2 * * *" });
       expect(answer.parameterAssignments).toEqual({ pipeline_arg: 20 });
     }
@@ -88,7 +88,7 @@ describe("PATCH with null members", () => {
     const schedule = await create();
     const patched = await jsonOf(await patch(schedule.id, { parameterAssignments: null, policy: null }));
     expect(patched.parameterAssignments).toEqual({});
-    expect(patched.policy).toEqual({ catchUp: "latest" });
+    expect(patched.policy).toEqual({ catchUp: "latest", overlap: "allow" });
   });
 
   it("refuses to remove status, which would enable a Disabled schedule, and changes nothing", async () => {

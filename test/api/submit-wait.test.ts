@@ -85,6 +85,10 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
         Description: "Submitted through the aml-pipeline-scheduler API",
         Tags: { caller: "logic-app" },
       },
+      pipelineStatus: null,
+      pipelineStatusDetail: null,
+      pipelineStatusAt: null,
+      finishedAt: null,
     });
 
     const pending = await api.call("GET", `/runs/${runId}/wait`);

@@ -119,6 +119,7 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "DATASTORE_CONNECTION_SETTINGS",
         "AML_TOKEN_HOSTS",
         "AML_TOKEN_SCOPE",
+        "RUN_FOLLOW_HOURS",
         "SCHEDULER_TICK",
         "SUBMIT_CONCURRENCY",
       ].sort(),
@@ -147,6 +148,7 @@ describe("the app settings as Azure would set them", () => {
     allowedNotifyHosts: "*.logic.azure.com",
     schedulerTick: "0 * * * * *",
     submitConcurrency: "100",
+    runFollowHours: "72",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

@@ -76,6 +76,12 @@ function failedRun(overrides: Partial<RunRecord> = {}): RunRecord {
     request: { ExperimentName: "Retrain" },
     endpointUrl: "https://westeurope.api.azureml.ms/pipelines/v1.0/subscriptions/x/submit",
     nextAttemptAt: null,
+    pipelineStatus: null,
+    pipelineStatusDetail: null,
+    pipelineStatusAt: null,
+    finishedAt: null,
+    followStoppedAt: null,
+    endHandledAt: null,
     etag: "W/1",
     ...overrides,
   };

@@ -172,4 +172,22 @@ describe("sandbox pipeline runs", () => {
       endsAtPoll: 2,
     });
   });
+
+  it("with sandbox_duration_minutes, moves NotStarted -> Running -> the outcome on the clock, whatever the polls", () => {
+    const plan = sandboxRunPlan({
+      ParameterAssignments: { sandbox_duration_minutes: "90", sandbox_outcome: "Failed" },
+    });
+    expect(plan).toEqual({ outcome: "Failed", endsAtPoll: 2, durationMs: 90 * 60_000 });
+    const minute = 60_000;
+    // The first tenth NotStarted; the end exactly at 90 minutes, not a millisecond before.
+    expect(
+      [0, 9 * minute - 1, 9 * minute, 90 * minute - 1, 90 * minute, 300 * minute].map(
+        (elapsedMs) => sandboxPipelineRun("r", plan, 7, elapsedMs).Status.StatusCode,
+      ),
+    ).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(sandboxRunPlan({ ParameterAssignments: { sandbox_duration_minutes: "soon" } })).toEqual({
+      outcome: "Finished",
+      endsAtPoll: 2,
+    });
+  });
 });

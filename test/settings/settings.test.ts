@@ -21,6 +21,7 @@ describe("loadSettings", () => {
       ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
       DATASTORE_CONNECTION_SETTINGS: [],
       ALLOWED_NOTIFY_HOSTS: ["*.logic.azure.com"],
+      RUN_FOLLOW_HOURS: 72,
       SCHEDULER_TICK: "0 * * * * *",
       SUBMIT_CONCURRENCY: 100,
     });

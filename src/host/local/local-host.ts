@@ -8,6 +8,7 @@ import { createServices } from "../create-services.js";
 import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
 import { registerLocalDatastore } from "../../datastore/local-datastore.js";
+import { DevClock } from "./dev-clock.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
@@ -105,7 +106,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         appSettings: values,
       }),
     );
-    const sandbox = new PipelineSandbox();
+    // The sandbox's runs take their time on the clock /dev/tick moves (CONTRACT 5).
+    const devClock = new DevClock();
+    const sandbox = new PipelineSandbox({ clock: devClock.now });
     const notificationSandbox = new NotificationSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     const services = await getServices();
@@ -124,7 +127,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
-    const localOnly = [...sandbox.triggers(), ...notificationSandbox.triggers(), ...devTriggers(getServices)];
+    const localOnly = [
+      ...sandbox.triggers(),
+      ...notificationSandbox.triggers(),
+      ...devTriggers(getServices, devClock),
+    ];
     const server = await startLocalHttpServer({
       port,
       host: "127.0.0.1",

@@ -223,7 +223,13 @@ export class PipelineSandbox {
       };
     }
     submission.statusPolls += 1;
-    const run = sandboxPipelineRun(pipelineRunId, sandboxRunPlan(submission.body), submission.statusPolls);
+    const elapsedMs = this.clock().getTime() - Date.parse(submission.receivedAt);
+    const run = sandboxPipelineRun(
+      pipelineRunId,
+      sandboxRunPlan(submission.body),
+      submission.statusPolls,
+      elapsedMs,
+    );
     return { status: 200, jsonBody: run };
   }
 }

@@ -1,0 +1,53 @@
+import type { GetServices, Services } from "../api/services.js";
+import { waitDependencies } from "../api/submit-routes.js";
+import { FOLLOW_UP_QUEUE_NAME, followUpMessageSchema } from "../following/follow-up-queue.js";
+import { followUpRun, type FollowDependencies } from "../following/follower.js";
+import { readV1PipelineStatus, type PipelineStatusReader } from "../pipeline-runs/pipeline-status-reading.js";
+import { handleRunEnd } from "../run-policies/run-endings.js";
+import type { QueueTriggerSpec } from "./trigger-list.js";
+
+/**
+ * The status of any submitted run, through the per-run limit of `/runs/{id}/wait`. v1 runs are read at their
+ * PipelineRuns URL; the v2 job read joins here by the run's target kind.
+ */
+export function pipelineStatusReader(services: Services): PipelineStatusReader {
+  return (run) => readV1PipelineStatus(waitDependencies(services), run);
+}
+
+/** The follower over the host's stores, queues and status reads (CONTRACT 4). */
+export function followDependencies(
+  services: Services,
+  readPipelineStatus: PipelineStatusReader = pipelineStatusReader(services),
+): FollowDependencies {
+  return {
+    runs: services.runs,
+    followed: services.followedRuns,
+    queue: services.followUps,
+    readPipelineStatus,
+    runEnded: (run) => handleRunEnd(services.policies, run),
+    followHours: services.settings.RUN_FOLLOW_HOURS,
+    clock: services.clock,
+    log: services.log,
+  };
+}
+
+/** The queue worker of follow-up reads: one delayed message per read of a run's pipeline run. */
+export function followUpQueueTrigger(getServices: GetServices): QueueTriggerSpec {
+  return {
+    kind: "queue",
+    name: "followPipelineRun",
+    queueName: FOLLOW_UP_QUEUE_NAME,
+    handler: async (message, context) => {
+      const parsed = followUpMessageSchema.safeParse(message);
+      if (!parsed.success) {
+        // Retrying a message that is not a follow-up cannot succeed; drop it where someone can see it.
+        context.error(
+          `follow-up message ignored, not {"runId": "...", "read": n}: ${JSON.stringify(message)}`,
+        );
+        return;
+      }
+      const services = await getServices();
+      await followUpRun(followDependencies(services), parsed.data);
+    },
+  };
+}
