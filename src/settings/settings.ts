@@ -4,6 +4,7 @@ import { hostMatches, isLoopbackHost } from "./host-patterns.js";
 import {
   blankAsUnset,
   hostListSetting,
+  queueNameSetting,
   settingNameListSetting,
   tokenScopeSetting,
   urlSetting,
@@ -90,6 +91,8 @@ export const settingsSchema = z
     ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
     ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
+    // The Storage Queue, in the service's own storage, that Event Grid writes BlobCreated events to (CONTRACT 2.3).
+    BLOB_EVENTS_QUEUE: queueNameSetting("blob-events"),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

@@ -21,6 +21,7 @@ describe("loadSettings", () => {
       ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
       DATASTORE_CONNECTION_SETTINGS: [],
       SCHEDULER_TICK: "0 * * * * *",
+      BLOB_EVENTS_QUEUE: "blob-events",
     });
   });
 
