@@ -71,6 +71,9 @@ param datastoreConnectionSettings string
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
+@description('BLOB_EVENTS_QUEUE: the queue of the app\'s storage that Event Grid writes blob events to.')
+param blobEventsQueue string
+
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
 
@@ -168,6 +171,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DATASTORE_CONNECTION_SETTINGS', value: datastoreConnectionSettings }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
+        // The queue trigger of blob events listens to "%BLOB_EVENTS_QUEUE%" (change-based schedules, detection "events").
+        { name: 'BLOB_EVENTS_QUEUE', value: blobEventsQueue }
       ]
     }
   }
