@@ -105,7 +105,14 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
   };
   const listWatched: FolderCheckDependencies["listFolder"] = (record, prefix) =>
     listFolder(openDatastoreContainer(record, connection), prefix);
-  const baselines = folderBaselines({ datastores: registry, cursors, listFolder: listWatched });
+  // These schedules poll: their activations record no event watch.
+  const noEventWatches = { add: () => Promise.resolve() };
+  const baselines = folderBaselines({
+    datastores: registry,
+    cursors,
+    listFolder: listWatched,
+    eventWatches: noEventWatches,
+  });
   const create = (name: string) =>
     createSchedule(
       {

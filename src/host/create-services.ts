@@ -20,6 +20,7 @@ export const TABLE_NAMES = {
   statusChecks: "pipelinerunstatus",
   datastores: "datastores",
   folderCursors: "foldercursors",
+  blobEventWatches: "blobeventwatches",
 } as const;
 export const QUEUE_NAMES = {
   runs: RUN_QUEUE_NAME,
@@ -75,9 +76,16 @@ export async function createServices(
   ]);
   const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
   const appSettings = options.appSettings ?? process.env;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? ((line: string) => console.log(line));
   const datastores = await createDatastoreServices(storage, {
     registryTable: `${prefix}${TABLE_NAMES.datastores}`,
     cursorTable: `${prefix}${TABLE_NAMES.folderCursors}`,
+    eventWatchTable: `${prefix}${TABLE_NAMES.blobEventWatches}`,
+    // Not prefixed: the queue trigger listens to the name the setting gives (tests give each a name of its own).
+    blobEventsQueue: settings.BLOB_EVENTS_QUEUE,
+    clock,
+    log,
     checkQueue: `${queuePrefix}${QUEUE_NAMES.folderChecks}`,
     credential,
     // The host's own storage may be an embedded Azurite's, known only to the settings.
@@ -90,8 +98,6 @@ export async function createServices(
         : {}),
     },
   });
-  const clock = options.clock ?? (() => new Date());
-  const log = options.log ?? ((line: string) => console.log(line));
   const allowLoopbackEndpoints = options.allowLoopbackEndpoints ?? false;
   const targeting = runTargeting(settings, allowLoopbackEndpoints);
   return {

@@ -5,7 +5,12 @@ import { fileURLToPath } from "node:url";
 import { loadSettings, type Settings } from "../../settings/settings.js";
 import { storageAccessFromSettings } from "../../state/storage-clients.js";
 import { createServices } from "../create-services.js";
-import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
+import {
+  resolvedQueueName,
+  type HttpTriggerSpec,
+  type QueueTriggerSpec,
+  type TimerTriggerSpec,
+} from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
 import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { devTriggers } from "./dev-routes.js";
@@ -109,7 +114,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
     const storageAccess = storageAccessFromSettings(settings);
     await registerLocalDatastore(services.datastores.registry, storageAccess, settings, services.clock());
-    const queueSpecs = triggers.filter((spec): spec is QueueTriggerSpec => spec.kind === "queue");
+    // The Functions host resolves `%SETTING%` queue names from the app settings; so does this host.
+    const queueSpecs = triggers
+      .filter((spec): spec is QueueTriggerSpec => spec.kind === "queue")
+      .map((spec) => ({ ...spec, queueName: resolvedQueueName(spec.queueName, settings) }));
     const timerSpecs = triggers.filter((spec): spec is TimerTriggerSpec => spec.kind === "timer");
     const queues = await startQueueRunner(queueSpecs, {
       queueClientFor: (name) => storageAccess.queueClient(name),

@@ -35,6 +35,7 @@ describe("queueHostOptionsFrom", () => {
       batchSize: 16,
       visibilityTimeoutSeconds: 30,
       maxPollingIntervalMs: DEFAULT_QUEUE_HOST_OPTIONS.maxPollingIntervalMs,
+      messageEncoding: "none",
     });
   });
 
