@@ -231,3 +231,47 @@ export function isBaselineEvent(
   if (event.eventTimeMs <= baseline.watermarkMs + EVENT_TIME_MARGIN_MS) return true;
   return baseline.seen.has(blobFingerprint(path, event.etag));
 }
+
+/** The properties of a committed blob that a BlobCreated event carries. */
+export interface CommittedBlob {
+  /** The blob's URL, as a blob client names it (its name percent-encoded). */
+  url: string;
+  /** Container-relative name. */
+  name: string;
+  containerName: string;
+  accountName: string;
+  /** The ETag, quoted or not. */
+  etag: string;
+  contentLength: number;
+  contentType?: string | undefined;
+  lastModified: Date;
+}
+
+/**
+ * A Microsoft.Storage.BlobCreated event in the Event Grid schema, as Event Grid writes one for a blob written with
+ * the Blob API (event-schema-blob-storage.md, "Microsoft.Storage.BlobCreated event", Event Grid event schema),
+ * made of the blob's own properties; `eventTime` is its Last-Modified. For the local host's bridge, whose Azurite
+ * has no Event Grid, and for tests; in Azure, Event Grid itself writes these.
+ */
+export function blobCreatedEventOf(
+  blob: CommittedBlob,
+  extra: { id: string; api?: string },
+): Record<string, unknown> {
+  return {
+    topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${blob.accountName}`,
+    subject: `/blobServices/default/containers/${blob.containerName}/blobs/${blob.name}`,
+    eventType: BLOB_CREATED,
+    eventTime: blob.lastModified.toISOString(),
+    id: extra.id,
+    data: {
+      api: extra.api ?? "PutBlob",
+      eTag: `"${listingEtag(blob.etag)}"`,
+      contentType: blob.contentType ?? "application/octet-stream",
+      contentLength: blob.contentLength,
+      blobType: "BlockBlob",
+      url: blob.url,
+    },
+    dataVersion: "",
+    metadataVersion: "1",
+  };
+}

@@ -48,8 +48,9 @@ export function blobEventQueueTrigger(getServices: GetServices): QueueTriggerSpe
       }
       if (read.problems.length === 0) return;
       await services.datastores.blobEventQueue.setAside(message);
+      const messageId = context.triggerMetadata?.id;
       context.error(
-        `blob event message ${String(context.triggerMetadata?.id ?? "")} moved to the poison queue of ` +
+        `blob event message ${typeof messageId === "string" ? messageId : "(no id)"} moved to the poison queue of ` +
           `${services.settings.BLOB_EVENTS_QUEUE}: ${read.problems.join("; ")}`,
       );
     },

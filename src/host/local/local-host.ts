@@ -13,6 +13,7 @@ import {
 } from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
 import { registerLocalDatastore } from "../../datastore/local-datastore.js";
+import { startBlobEventBridge } from "./blob-event-bridge.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
@@ -127,6 +128,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     stops.push(() => queues.stop());
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
+    // Azurite has no Event Grid: uploads to the host's own workspaceblobstore become events here (CONTRACT 5).
+    const bridge = startBlobEventBridge({
+      registry: services.datastores.registry,
+      openContainer: (datastore) => services.datastores.openContainer(datastore),
+      watches: services.datastores.eventWatches,
+      queue: services.datastores.blobEventQueue,
+      log: options.log,
+    });
+    stops.push(() => bridge.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
     const localOnly = [...sandbox.triggers(), ...devTriggers(getServices)];
     const server = await startLocalHttpServer({
