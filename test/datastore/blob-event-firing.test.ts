@@ -1,8 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { forEachConcurrently } from "../../src/concurrency.js";
 import { fireBlobCreatedEvents } from "../../src/datastore/blob-event-firing.js";
 import { readBlobEventMessage } from "../../src/datastore/blob-events.js";
 import { blobEventDependencies } from "../../src/host/blob-event-wiring.js";
-import { change, createEventHarness, firedChanges, uploadAll, type EventHarness } from "./event-harness.js";
+import {
+  change,
+  createEventHarness,
+  firedChanges,
+  uploadAll,
+  type EventHarness,
+  uploadFast,
+} from "./event-harness.js";
 
 /**
  * CONTRACT 2.3, detection "events": Event Grid BlobCreated events on the real BLOB_EVENTS_QUEUE of the test Azurite,
@@ -100,7 +108,12 @@ describe("blob events (detection: events)", () => {
   it("read base64 and plain JSON messages, single events and arrays", async () => {
     const schedule = await harness.watch("formats");
     await harness.startWorker();
-    const blobs = await uploadAll(harness, ["formats/1.csv", "formats/2.csv", "formats/3.csv", "formats/4.csv"]);
+    const blobs = await uploadAll(harness, [
+      "formats/1.csv",
+      "formats/2.csv",
+      "formats/3.csv",
+      "formats/4.csv",
+    ]);
     const [one, two, three, four] = blobs.map((blob) => harness.eventOf(blob));
     await harness.send(one, "base64");
     await harness.send(two, "json");
@@ -193,6 +206,33 @@ describe("blob events (detection: events)", () => {
     expect(new Set(runs.map((run) => run.changedBlob?.path)).size).toBe(48);
     expect(fired).toHaveLength(48);
   });
+
+  it(
+    "fire a burst of 10,000 events for 10,000 blobs as 10,000 runs, none twice, duplicates and all",
+    { timeout: 1_200_000 },
+    async () => {
+      const schedule = await harness.watch("burst");
+      const names = Array.from(
+        { length: 10_000 },
+        (_, index) => `burst/b${String(index).padStart(5, "0")}.csv`,
+      );
+      const blobs = await uploadFast(harness, names);
+      await harness.startWorker();
+      // 400 messages of 25 events (a queue message holds 64 KiB), then a tenth of them again (queues deliver
+      // twice), in reverse order.
+      const batches = Array.from({ length: 400 }, (_, index) =>
+        blobs.slice(index * 25, index * 25 + 25).map((blob) => harness.eventOf(blob)),
+      );
+      const messages = [...batches, ...batches.filter((_, index) => index % 10 === 0).reverse()];
+      await forEachConcurrently(messages, 16, (events) => harness.send(events));
+
+      const runs = await harness.settledRunsOf(schedule, 10_000, 1_100_000);
+      expect(runs).toHaveLength(10_000);
+      expect(new Set(runs.map((run) => run.changedBlob?.path))).toEqual(new Set(names));
+      expect(runs.every((run) => run.changedBlob?.detectedBy === "event")).toBe(true);
+      expect(await harness.reconcile(schedule)).toEqual([]);
+    },
+  );
 
   it("fire nothing for a Disabled schedule, and forget a deleted one's watch", async () => {
     const schedule = await harness.watch("paused");

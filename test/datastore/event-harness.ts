@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { TableClient } from "@azure/data-tables";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import type { Services } from "../../src/api/services.js";
 import { blobCreatedEventOf, listingEtag, type CommittedBlob } from "../../src/datastore/blob-events.js";
@@ -9,7 +10,11 @@ import { forEachConcurrently } from "../../src/concurrency.js";
 import { createServices, TABLE_NAMES } from "../../src/host/create-services.js";
 import { folderCheckDependencies } from "../../src/host/folder-check-wiring.js";
 import { startLocalHttpServer, type LocalHttpServer } from "../../src/host/local/http-server.js";
-import { loadQueueHostOptions, startQueueRunner, type RunningQueues } from "../../src/host/local/queue-runner.js";
+import {
+  loadQueueHostOptions,
+  startQueueRunner,
+  type RunningQueues,
+} from "../../src/host/local/queue-runner.js";
 import {
   resolvedQueueName,
   type HttpTriggerSpec,
@@ -80,7 +85,12 @@ export async function createEventHarness(): Promise<EventHarness> {
       [SETTING]: connectionString,
       BLOB_EVENTS_QUEUE: `${prefix}-events`,
     }),
-    { storagePrefix: prefix, allowLoopbackEndpoints: true, appSettings: { [SETTING]: connectionString }, log },
+    {
+      storagePrefix: prefix,
+      allowLoopbackEndpoints: true,
+      appSettings: { [SETTING]: connectionString },
+      log,
+    },
   );
   const triggers = allTriggers(() => Promise.resolve(services));
   const server: LocalHttpServer = await startLocalHttpServer({
@@ -91,14 +101,23 @@ export async function createEventHarness(): Promise<EventHarness> {
     logHandler: (level, ...args) => log(`${level}: ${args.map(String).join(" ")}`),
   });
   const containerName = `${prefix}-data`;
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
+  const container =
+    BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
   await container.create();
-  await services.datastores.registry.put(DATASTORE, { connectionStringSetting: SETTING, containerName }, new Date());
+  await services.datastores.registry.put(
+    DATASTORE,
+    { connectionStringSetting: SETTING, containerName },
+    new Date(),
+  );
   const eventsQueue = new QueueClient(connectionString, services.settings.BLOB_EVENTS_QUEUE);
   const poisonQueue = new QueueClient(connectionString, `${services.settings.BLOB_EVENTS_QUEUE}-poison`);
-  const cursorTable = TableClient.fromConnectionString(connectionString, `${prefix}${TABLE_NAMES.folderCursors}`, {
-    allowInsecureConnection: true,
-  });
+  const cursorTable = TableClient.fromConnectionString(
+    connectionString,
+    `${prefix}${TABLE_NAMES.folderCursors}`,
+    {
+      allowInsecureConnection: true,
+    },
+  );
   let worker: RunningQueues | undefined;
 
   const call = (method: string, route: string, body: unknown = {}) => {
@@ -118,9 +137,10 @@ export async function createEventHarness(): Promise<EventHarness> {
     } while (token !== undefined);
     return runs;
   };
-  const waitFor = async (condition: () => Promise<boolean>, timeoutMs: number) => {
+  const waitFor = async (condition: () => Promise<boolean>, timeoutMs: number, pollMs = 100) => {
     const deadline = Date.now() + timeoutMs;
-    while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!(await condition()) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
   };
 
   return {
@@ -144,7 +164,8 @@ export async function createEventHarness(): Promise<EventHarness> {
           ...trigger,
         },
       });
-      if (response.status !== 201) throw new Error(`create answered ${response.status}: ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`create answered ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { id: string }).id;
     },
     async upload(name, content = randomUUID()) {
@@ -173,11 +194,14 @@ export async function createEventHarness(): Promise<EventHarness> {
       );
     },
     async send(value, encoding = "base64") {
-      await eventsQueue.sendMessage(encoding === "base64" ? encodeQueueMessage(value) : JSON.stringify(value));
+      await eventsQueue.sendMessage(
+        encoding === "base64" ? encodeQueueMessage(value) : JSON.stringify(value),
+      );
     },
     async startWorker() {
       const spec = triggers.find(
-        (trigger): trigger is QueueTriggerSpec => trigger.kind === "queue" && trigger.name === "fireBlobEvents",
+        (trigger): trigger is QueueTriggerSpec =>
+          trigger.kind === "queue" && trigger.name === "fireBlobEvents",
       );
       if (spec === undefined) throw new Error("no queue trigger fireBlobEvents in the trigger list");
       worker = await startQueueRunner(
@@ -192,7 +216,9 @@ export async function createEventHarness(): Promise<EventHarness> {
     reconcile: (scheduleId) => checkFolder(folderCheckDependencies(services), scheduleId, new Date()),
     runsOf,
     async settledRunsOf(scheduleId, count, timeoutMs = 20_000) {
-      await waitFor(async () => (await runsOf(scheduleId)).length >= count, timeoutMs);
+      // Listing thousands of runs is itself load on storage: look less often when many are awaited.
+      const pollMs = count > 100 ? 2_000 : 100;
+      await waitFor(async () => (await runsOf(scheduleId)).length >= count, timeoutMs, pollMs);
       // An extra run would come from a message still in flight: give the worker a few polls to show it.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       return runsOf(scheduleId);
@@ -248,4 +274,82 @@ export function firedChanges(runs: readonly RunRecord[]): string[] {
 
 export function change(blob: UploadedBlob, detectedBy: "event" | "listing" = "event"): string {
   return `${blob.name}@${blob.etag} (${detectedBy})`;
+}
+
+/**
+ * Uploads many blobs with Put Blob over plain keep-alive HTTP and a container SAS, reading each blob's ETag and
+ * Last-Modified from storage's answer: the SDK's per-request pipeline would make a burst's seeding the longest part
+ * of its test. Answers the blobs in the order of `names`.
+ */
+export async function uploadFast(
+  harness: EventHarness,
+  names: readonly string[],
+  concurrency = 32,
+): Promise<UploadedBlob[]> {
+  const { container } = harness;
+  const sas = new URL(
+    await container.generateSasUrl({
+      permissions: ContainerSASPermissions.parse("cw"),
+      expiresOn: new Date(Date.now() + 3_600_000),
+    }),
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const blobs: UploadedBlob[] = new Array<UploadedBlob>(names.length);
+  try {
+    await forEachConcurrently(
+      names.map((name, index) => ({ name, index })),
+      concurrency,
+      async ({ name, index }) => {
+        const content = randomUUID();
+        const headers = await putBlob(sas, agent, name, content);
+        const etag = headers.etag;
+        const lastModified = headers["last-modified"];
+        if (typeof etag !== "string" || typeof lastModified !== "string") {
+          throw new Error(`Put Blob of ${name} answered without ETag or Last-Modified`);
+        }
+        blobs[index] = {
+          url: container.getBlockBlobClient(name).url,
+          name,
+          containerName: container.containerName,
+          accountName: container.accountName,
+          etag: listingEtag(etag),
+          contentLength: Buffer.byteLength(content),
+          lastModified: new Date(lastModified),
+        };
+      },
+    );
+  } finally {
+    agent.destroy();
+  }
+  return blobs;
+}
+
+function putBlob(
+  sas: URL,
+  agent: http.Agent,
+  name: string,
+  content: string,
+): Promise<http.IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: sas.hostname,
+        port: sas.port,
+        method: "PUT",
+        path: `${sas.pathname}/${encodeURIComponent(name).replaceAll("%2F", "/")}${sas.search}`,
+        agent,
+        headers: { "x-ms-blob-type": "BlockBlob", "Content-Length": Buffer.byteLength(content) },
+      },
+      (response) => {
+        response.resume();
+        response.on("end", () =>
+          response.statusCode === 201
+            ? resolve(response.headers)
+            : reject(new Error(`Put Blob ${name}: ${response.statusCode}`)),
+        );
+      },
+    );
+    request.on("error", reject);
+    request.end(content);
+  });
 }
