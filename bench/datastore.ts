@@ -306,7 +306,7 @@ function upload(
  * Put Blob over plain keep-alive HTTP with a container SAS: the SDK's per-request pipeline would make seeding
  * take several times longer than everything measured.
  */
-async function seed(container: ContainerClient, blobNames: readonly string[]): Promise<void> {
+export async function seed(container: ContainerClient, blobNames: readonly string[]): Promise<void> {
   const sas = new URL(
     await container.generateSasUrl({
       permissions: ContainerSASPermissions.parse("cw"),
