@@ -54,6 +54,14 @@ param schedulerTick string = '0 * * * * *'
 param submitConcurrency string = '100'
 @description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end, 1-720 (docs/settings.md).')
 param runFollowHours string = '72'
+@description('BLOB_EVENTS_QUEUE: the queue of the app\'s storage that Event Grid writes blob events to, for change-based schedules with detection "events".')
+param blobEventsQueue string = 'blob-events'
+
+@description('Delivers the BlobCreated events of the containers in blobEventSources to BLOB_EVENTS_QUEUE: an Event Grid system topic on each of their storage accounts, one subscription per container, and a dead-letter container in the app\'s storage.')
+param enableBlobEvents bool = false
+
+@description('With enableBlobEvents, the storage accounts and containers behind the datastores of events-mode schedules: [{ "storageAccountId": "/subscriptions/.../storageAccounts/<name>", "containers": ["<containerName>"] }]. An account takes one system topic only: for an account that has one, use the az commands of docs/change-based.md instead.')
+param blobEventSources array = []
 
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
@@ -80,6 +88,7 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
+var blobEventsDeadLetterContainerName = 'blob-events-deadletter'
 
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}
 var workspaceGiven = !empty(amlWorkspaceResourceId)
@@ -147,6 +156,36 @@ module datastoreReaders 'modules/datastore-reader.bicep' = [
   }
 ]
 
+module blobEventDelivery 'modules/blob-event-delivery.bicep' = if (enableBlobEvents) {
+  name: 'blob-event-delivery'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    queueName: blobEventsQueue
+    deadLetterContainerName: blobEventsDeadLetterContainerName
+    identityName: 'id-events-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module blobEvents 'modules/blob-events.bicep' = [
+  for (source, index) in blobEventSources: if (enableBlobEvents) {
+    name: 'blob-events-${index}'
+    scope: resourceGroup(split(source.storageAccountId, '/')[2], split(source.storageAccountId, '/')[4])
+    params: {
+      storageAccountName: last(split(source.storageAccountId, '/'))
+      containers: source.containers
+      topicName: 'evgt-${resourceToken}-${index}'
+      deliveryIdentityId: blobEventDelivery!.outputs.identityId
+      destinationStorageAccountId: blobEventDelivery!.outputs.storageAccountId
+      queueName: blobEventDelivery!.outputs.queueName
+      deadLetterContainerName: blobEventDelivery!.outputs.deadLetterContainerName
+      tags: tags
+    }
+  }
+]
+
 module workspaceAccess 'modules/workspace-access.bicep' = if (workspaceGiven) {
   name: 'workspace-access'
   scope: resourceGroup(workspaceGiven ? amlSubscriptionId : subscription().subscriptionId, workspaceGiven ? amlResourceGroup : rg.name)
@@ -187,6 +226,7 @@ module functionApp 'modules/function-app.bicep' = {
     schedulerTick: schedulerTick
     submitConcurrency: submitConcurrency
     runFollowHours: runFollowHours
+    blobEventsQueue: blobEventsQueue
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId
     entraTenantId: entraTenantId

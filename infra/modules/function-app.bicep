@@ -78,6 +78,8 @@ param schedulerTick string
 param submitConcurrency string
 @description('RUN_FOLLOW_HOURS: how many hours a submitted run is followed to its end.')
 param runFollowHours string
+@description('BLOB_EVENTS_QUEUE: the queue of the app\'s storage that Event Grid writes blob events to.')
+param blobEventsQueue string
 
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
@@ -182,6 +184,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SUBMIT_CONCURRENCY', value: submitConcurrency }
         // CONTRACT 4: the follow-up reads of a submitted run stop this many hours after its submission.
         { name: 'RUN_FOLLOW_HOURS', value: runFollowHours }
+        // The queue trigger of blob events listens to "%BLOB_EVENTS_QUEUE%" (change-based schedules, detection "events").
+        { name: 'BLOB_EVENTS_QUEUE', value: blobEventsQueue }
       ]
     }
   }

@@ -5,6 +5,7 @@ import type { DatastoreRecord } from "./datastore-record.js";
 import type { DatastoreRegistry } from "./datastore-registry.js";
 import { baselineFromListing, folderPrefix, type FolderListing } from "./folder-changes.js";
 import { CursorCapacityError, type FolderCursorStore } from "./folder-cursor-store.js";
+import type { EventWatchIndex } from "./event-watch-index.js";
 import { DatastoreConfigurationError } from "./folder-listing.js";
 
 export interface FolderBaselineDependencies {
@@ -12,6 +13,8 @@ export interface FolderBaselineDependencies {
   cursors: Pick<FolderCursorStore, "saveBaseline" | "deleteBaseline">;
   /** The direct children of `prefix` in the datastore's container, with the service's time. */
   listFolder(datastore: DatastoreRecord, prefix: string): Promise<FolderListing>;
+  /** Where an events-mode activation records the folder it watches, for the event path to find it by. */
+  eventWatches: Pick<EventWatchIndex, "add">;
 }
 
 /** How long a caller should wait before activating again after storage could not be listed. */
@@ -59,6 +62,9 @@ export async function saveFolderBaseline(
       RETRY_AFTER_SECONDS,
     );
   }
+  // Last, right before the schedule write names the activation: a row the event path finds while the schedule
+  // does not watch the folder yet is kept for a minute, which covers that write, not a listing.
+  if (trigger.detection === "events") await deps.eventWatches.add(datastore.name, folder, scheduleId);
 }
 
 /**

@@ -1,13 +1,11 @@
-import type { RunQueue } from "../runs/run-queue.js";
-import type { NewRunRecord, RunRecord } from "../runs/run-record.js";
-import type { RunStore } from "../runs/run-store.js";
+import type { RunRecord } from "../runs/run-record.js";
+import { detectionOf } from "../recurrence/trigger-schema.js";
 import type { ScheduleRecord } from "../schedules/record.js";
-import type { ScheduleRunInput } from "../submit/new-run.js";
 import { forEachConcurrently } from "../concurrency.js";
-import { enqueueNewRun } from "../runs/run-queue.js";
 import type { ScheduleStore } from "../state/schedule-store.js";
 import type { DatastoreRecord } from "./datastore-record.js";
 import type { DatastoreRegistry } from "./datastore-registry.js";
+import { blobOccurrenceKey, changedBlobRunInput, claimRun, type ChangeRunDependencies } from "./blob-runs.js";
 import {
   baselineCursor,
   baselineFromListing,
@@ -22,14 +20,10 @@ import {
 import type { FolderCursorStore } from "./folder-cursor-store.js";
 import { DatastoreConfigurationError } from "./folder-listing.js";
 
-export interface FolderCheckDependencies {
+export interface FolderCheckDependencies extends ChangeRunDependencies {
   schedules: Pick<ScheduleStore, "get">;
-  runs: RunStore;
-  queue: RunQueue;
   datastores: Pick<DatastoreRegistry, "get">;
   cursors: FolderCursorStore;
-  /** Builds a run (request body, endpoint URL) for a schedule; pure but for the run id. */
-  newRun(schedule: ScheduleRecord, input: ScheduleRunInput, now: Date): NewRunRecord;
   /** The direct children of `prefix` in the datastore's container, with the service's time. */
   listFolder(datastore: DatastoreRecord, prefix: string): Promise<FolderListing>;
   log(line: string): void;
@@ -91,10 +85,11 @@ export async function checkFolder(
   let adopting = start.adoptsBaseline;
   const save = async (cursor: FolderCursor, expectedEtag: string | undefined) => {
     const saved = await saveOrYield(deps, schedule, cursor, expectedEtag);
-    // Once the cursor counts from this activation, its baseline row has served: state stays one row.
+    // Once the cursor counts from this activation, its baseline row has served: state stays one row. In events
+    // mode the event path still reads it, so only the baselines of earlier activations go.
     if (saved !== undefined && adopting) {
       adopting = false;
-      await dropBaseline(deps, schedule);
+      await dropBaseline(deps, schedule, eventsMode(schedule));
     }
     return saved;
   };
@@ -159,10 +154,15 @@ function activationOf(schedule: ScheduleRecord): FolderActivation {
     : { activatedAt: schedule.activatedAt, activationId: schedule.activationId };
 }
 
-async function dropBaseline(deps: FolderCheckDependencies, schedule: ScheduleRecord): Promise<void> {
+async function dropBaseline(
+  deps: FolderCheckDependencies,
+  schedule: ScheduleRecord,
+  keepCurrent: boolean,
+): Promise<void> {
   if (schedule.activationId === undefined) return;
   try {
-    await deps.cursors.deleteBaseline(schedule.id, schedule.activationId);
+    if (keepCurrent) await deps.cursors.deleteOtherBaselines(schedule.id, schedule.activationId);
+    else await deps.cursors.deleteBaseline(schedule.id, schedule.activationId);
   } catch (error) {
     deps.log(
       `schedule ${schedule.id}: its used baseline row stays until the schedule is deleted: ${String(error)}`,
@@ -180,40 +180,23 @@ function claimBlobRuns(
 ): Promise<RunRecord[]> {
   const runs: (RunRecord | undefined)[] = new Array<RunRecord | undefined>(changes.length);
   const indexed = changes.map((change, index) => ({ change, index }));
+  // In events mode the run says which path found the change; what an event fired, the listing cannot claim again.
+  const detectedBy = eventsMode(schedule) ? { detectedBy: "listing" as const } : {};
   return forEachConcurrently(indexed, CONCURRENCY, async ({ change, index }) => {
-    const input: ScheduleRunInput = {
-      scheduledFor: now,
-      reason: "datastore",
-      changedBlob: { path: change.path, etag: change.etag },
-      extraDataPathAssignments: {
-        [parameterName]: { dataStoreName: datastoreName, relativePath: change.path },
-      },
-    };
+    const changedBlob = { path: change.path, etag: change.etag, ...detectedBy };
     runs[index] = await claimRun(
       deps,
       schedule,
-      input,
-      `blob:${datastoreName}:${change.path}:${change.etag}`,
+      changedBlobRunInput(datastoreName, parameterName, changedBlob, now),
+      blobOccurrenceKey(datastoreName, change.path, change.etag),
       now,
     );
   }).then(() => runs.filter((run) => run !== undefined));
 }
 
-/**
- * Creates and enqueues the run of an occurrence key, unless the key was claimed before: then the run exists, and
- * if a crash left it unsent, the scheduling pass's sweep of unsettled runs sends it.
- */
-async function claimRun(
-  deps: FolderCheckDependencies,
-  schedule: ScheduleRecord,
-  input: ScheduleRunInput,
-  occurrenceKey: string,
-  now: Date,
-): Promise<RunRecord | undefined> {
-  const result = await deps.runs.create(deps.newRun(schedule, input, now), occurrenceKey);
-  if (!result.created) return undefined;
-  await enqueueNewRun(deps, result.run);
-  return result.run;
+function eventsMode(schedule: ScheduleRecord): boolean {
+  const trigger = schedule.definition.trigger;
+  return trigger.type === "datastore" && detectionOf(trigger) === "events";
 }
 
 /** Saves the cursor if no other check saved since it was read; answers the new ETag, or undefined if one did. */

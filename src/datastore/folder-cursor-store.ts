@@ -28,6 +28,11 @@ export interface FolderCursorStore {
   /** Saves the baseline of `cursor.activationId`; throws CursorCapacityError when it is too large for a row. */
   saveBaseline(scheduleId: string, cursor: FolderCursor & { activationId: string }): Promise<void>;
   deleteBaseline(scheduleId: string, activationId: string): Promise<void>;
+  /**
+   * Removes the baselines of the schedule's other activations. In events mode the current activation's baseline is
+   * kept for as long as the activation lasts: events about what it listed may come a day late (Event Grid retries).
+   */
+  deleteOtherBaselines(scheduleId: string, activationId: string): Promise<void>;
   /** Removes the cursor and every baseline of the schedule. */
   delete(scheduleId: string): Promise<void>;
 }
@@ -112,10 +117,24 @@ export class TableFolderCursorStore implements FolderCursorStore {
   }
 
   async delete(scheduleId: string): Promise<void> {
+    for (const rowKey of await this.rowKeys(scheduleId)) await this.deleteRow(scheduleId, rowKey);
+  }
+
+  async deleteOtherBaselines(scheduleId: string, activationId: string): Promise<void> {
+    const kept = baselineRow(activationId);
+    for (const rowKey of await this.rowKeys(scheduleId)) {
+      if (rowKey.startsWith("baseline-") && rowKey !== kept) await this.deleteRow(scheduleId, rowKey);
+    }
+  }
+
+  /** A schedule's partition holds its cursor and a baseline per kept activation: a few rows. */
+  private async rowKeys(scheduleId: string): Promise<string[]> {
+    const keys: string[] = [];
     const rows = this.table.listEntities({
       queryOptions: { filter: odata`PartitionKey eq ${scheduleId}`, select: ["RowKey"] },
     });
-    for await (const row of rows) await this.deleteRow(scheduleId, String(row.rowKey));
+    for await (const row of rows) keys.push(String(row.rowKey));
+    return keys;
   }
 
   private async deleteRow(scheduleId: string, rowKey: string): Promise<void> {

@@ -31,6 +31,7 @@ export const TABLE_NAMES = {
   folderCursors: "foldercursors",
   notificationDeliveries: "notifications",
   followedRuns: "runfollowups",
+  blobEventWatches: "blobeventwatches",
 } as const;
 export const QUEUE_NAMES = {
   runs: RUN_QUEUE_NAME,
@@ -104,9 +105,16 @@ export async function createServices(
   ]);
   const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
   const appSettings = options.appSettings ?? process.env;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? ((line: string) => console.log(line));
   const datastores = await createDatastoreServices(storage, {
     registryTable: `${prefix}${TABLE_NAMES.datastores}`,
     cursorTable: `${prefix}${TABLE_NAMES.folderCursors}`,
+    eventWatchTable: `${prefix}${TABLE_NAMES.blobEventWatches}`,
+    // Not prefixed: the queue trigger listens to the name the setting gives (tests give each a name of its own).
+    blobEventsQueue: settings.BLOB_EVENTS_QUEUE,
+    clock,
+    log,
     checkQueue: `${queuePrefix}${QUEUE_NAMES.folderChecks}`,
     credential,
     // The host's own storage may be an embedded Azurite's, known only to the settings.
@@ -119,8 +127,6 @@ export async function createServices(
         : {}),
     },
   });
-  const clock = options.clock ?? (() => new Date());
-  const log = options.log ?? ((line: string) => console.log(line));
   const allowLoopbackEndpoints = options.allowLoopbackEndpoints ?? false;
   const targeting = runTargeting(settings, allowLoopbackEndpoints);
   const notificationHooks = runNotifications({ queue: notificationQueue, clock, log });

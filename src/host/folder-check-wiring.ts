@@ -33,6 +33,7 @@ export function folderBaselinesOf(services: Services): FolderBaselines {
   return folderBaselines({
     datastores: datastores.registry,
     cursors: datastores.cursors,
+    eventWatches: datastores.eventWatches,
     listFolder: (datastore, prefix) => listFolder(datastores.openContainer(datastore), prefix),
   });
 }

@@ -35,3 +35,17 @@ export interface QueueTriggerSpec {
 }
 
 export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | QueueTriggerSpec;
+
+/**
+ * A queue name as the Functions host resolves a binding expression: `%NAME%` is the value of the app setting NAME
+ * (functions-bindings-expressions-patterns.md, "Binding expressions - app settings"); any other name is itself.
+ */
+export function resolvedQueueName(queueName: string, settings: Readonly<Record<string, unknown>>): string {
+  const setting = /^%([A-Za-z_][A-Za-z0-9_]*)%$/.exec(queueName)?.[1];
+  if (setting === undefined) return queueName;
+  const value = settings[setting];
+  if (typeof value !== "string" || value === "") {
+    throw new Error(`The queue name of a trigger is the app setting ${setting}, which is not set`);
+  }
+  return value;
+}

@@ -4,6 +4,8 @@ import { apiTriggers } from "./http-triggers.js";
 import { folderBaselinesOf, folderCheckQueueTrigger } from "./folder-check-wiring.js";
 import { notificationQueueTrigger } from "./notification-wiring.js";
 import { followUpQueueTrigger } from "./following-wiring.js";
+import { blobEventQueueTrigger } from "./blob-event-wiring.js";
+import { receivedQueueValue } from "../state/queue-message.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
 import { submissionDependencies } from "./firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
@@ -33,7 +35,20 @@ export function allTriggers(getServices: GetServices, options: TriggerListOption
     folderCheckQueueTrigger(getServices),
     notificationQueueTrigger(getServices),
     followUpQueueTrigger(getServices),
-  ];
+    blobEventQueueTrigger(getServices),
+  ].map(receivingQueueValues);
+}
+
+/**
+ * host.json sets the queue trigger's `messageEncoding` to `none`, so that Event Grid's plain JSON messages reach
+ * their handler; every queue handler is handed what it would get with base64 decoding (receivedQueueValue).
+ */
+function receivingQueueValues(spec: TriggerSpec): TriggerSpec {
+  if (spec.kind !== "queue") return spec;
+  const { handler } = spec;
+  const decoding: QueueTriggerSpec["handler"] = (message, context) =>
+    handler(receivedQueueValue(message), context);
+  return { ...spec, handler: decoding };
 }
 
 function schedulingTimer(getServices: GetServices): TimerTriggerSpec {

@@ -234,6 +234,9 @@ function describeDatastore(trigger: DatastoreTrigger): string {
     trigger.dataPathParameterName === undefined
       ? ""
       : `; one run per file, passed as ${trigger.dataPathParameterName}`;
+  if (trigger.detection === "events") {
+    return `When a file is added to or changed in ${where}, from Event Grid events, reconciled ${everyMinutes(trigger.reconcileMinutes)}${perFile}`;
+  }
   return `When a file is added to or changed in ${where}, checked ${everyMinutes(trigger.pollingIntervalMinutes)}${perFile}`;
 }
 

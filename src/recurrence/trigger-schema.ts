@@ -240,7 +240,14 @@ export function cronExpressionProblem(expression: string): string | undefined {
 
 const DATASTORE_NAME = /^[A-Za-z0-9_]{1,255}$/;
 
-export const datastoreTriggerSchema = z.strictObject({
+/** How a change-based schedule learns of changes (CONTRACT 2.3): by listing its folder, or from Event Grid. */
+export const DETECTION_MODES = ["poll", "events"] as const;
+export type DetectionMode = (typeof DETECTION_MODES)[number];
+
+const checkMinutes = z.number().int().min(1).max(1440);
+
+/** The fields both detection modes share. */
+const datastoreTriggerFields = {
   type: z.literal("datastore"),
   datastoreName: z
     .string()
@@ -254,9 +261,48 @@ export const datastoreTriggerSchema = z.strictObject({
     .refine((path) => !/\/\/|\\/.test(path), { message: "must not contain // or backslashes" })
     .optional()
     .meta({ example: "incoming/daily" }),
-  pollingIntervalMinutes: z.number().int().min(1).max(1440).default(5),
   dataPathParameterName: z.string().min(1).max(255).optional().meta({ example: "input_datapath" }),
+};
+
+/** `detection: "poll"` (or none): the folder is listed every `pollingIntervalMinutes`. */
+export const pollDatastoreTriggerSchema = z.strictObject({
+  ...datastoreTriggerFields,
+  detection: z.literal("poll").optional(),
+  pollingIntervalMinutes: checkMinutes.default(5),
+  // Named, so that a reconcileMinutes sent in this mode is refused with a reason rather than as unknown.
+  reconcileMinutes: z
+    .never({
+      error: 'is taken only with detection "events"; this trigger polls every pollingIntervalMinutes',
+    })
+    .optional(),
 });
+
+/**
+ * `detection: "events"`: Event Grid BlobCreated events fire runs within seconds, and a listing every
+ * `reconcileMinutes` fires what no event announced. One run per changed blob, so dataPathParameterName is required.
+ */
+export const eventsDatastoreTriggerSchema = z.strictObject({
+  ...datastoreTriggerFields,
+  detection: z.literal("events"),
+  dataPathParameterName: datastoreTriggerFields.dataPathParameterName.unwrap().meta({
+    description: 'Required with detection "events": one run per changed blob.',
+    example: "input_datapath",
+  }),
+  reconcileMinutes: checkMinutes.default(60).meta({
+    description: "How often the folder is listed to fire what no event announced.",
+  }),
+  pollingIntervalMinutes: z
+    .never({
+      error: 'is taken only with detection "poll"; with "events" the folder is listed every reconcileMinutes',
+    })
+    .optional(),
+});
+
+export const datastoreTriggerSchema = z.discriminatedUnion(
+  "detection",
+  [pollDatastoreTriggerSchema, eventsDatastoreTriggerSchema],
+  { error: 'must be "poll" or "events"' },
+);
 
 export const triggerSchema = z
   .preprocess(
@@ -270,6 +316,7 @@ export const triggerSchema = z
 export type RecurrenceTrigger = z.output<typeof recurrenceTriggerSchema>;
 export type CronTrigger = z.output<typeof cronTriggerSchema>;
 export type DatastoreTrigger = z.output<typeof datastoreTriggerSchema>;
+export type EventsDatastoreTrigger = z.output<typeof eventsDatastoreTriggerSchema>;
 export type Trigger = z.output<typeof triggerSchema>;
 /** The triggers that fire at computed instants (everything but change-based). */
 export type TimeTrigger = RecurrenceTrigger | CronTrigger;
@@ -287,4 +334,17 @@ export function isPatterned(trigger: RecurrenceTrigger): boolean {
     trigger.monthDays !== undefined ||
     trigger.monthlyOccurrences !== undefined
   );
+}
+
+/** How the trigger learns of changes; absent means "poll", the mode every schedule had before events existed. */
+export function detectionOf(trigger: DatastoreTrigger): DetectionMode {
+  return trigger.detection ?? "poll";
+}
+
+/**
+ * Minutes between two listings of a change-based schedule's folder: its polling interval, or in events mode its
+ * reconciliation interval (CONTRACT 2.3). Both count from the activation, on the scheduling pass's clock.
+ */
+export function folderCheckIntervalMinutes(trigger: DatastoreTrigger): number {
+  return trigger.detection === "events" ? trigger.reconcileMinutes : trigger.pollingIntervalMinutes;
 }

@@ -23,7 +23,19 @@ export type PipelineRunStatus = (typeof PIPELINE_RUN_STATUSES)[number];
 
 const isoInstant = z.iso.datetime();
 
-export const changedBlobSchema = z.object({ path: z.string(), etag: z.string() }).meta({ id: "ChangedBlob" });
+/** How a change-based schedule in events mode found a change (CONTRACT 2.3); absent in poll mode. */
+export const DETECTED_BY = ["event", "listing"] as const;
+
+export const changedBlobSchema = z
+  .object({
+    path: z.string(),
+    etag: z.string(),
+    detectedBy: z
+      .enum(DETECTED_BY)
+      .optional()
+      .meta({ description: 'Events mode: "event" (Event Grid) or "listing" (the reconciliation).' }),
+  })
+  .meta({ id: "ChangedBlob" });
 export type ChangedBlob = z.output<typeof changedBlobSchema>;
 
 const runFieldsSchema = z

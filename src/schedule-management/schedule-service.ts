@@ -8,7 +8,7 @@ import {
 } from "../errors.js";
 import { nextOccurrences } from "../recurrence/occurrences.js";
 import { StepLimitError } from "../recurrence/step-budget.js";
-import type { DatastoreTrigger, Trigger } from "../recurrence/trigger-schema.js";
+import { detectionOf, type DatastoreTrigger, type Trigger } from "../recurrence/trigger-schema.js";
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
 import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
@@ -293,10 +293,29 @@ function mergeIntoDefinition(current: ScheduleDefinition, patch: JsonObject): un
   const triggerPatch = patch.trigger;
   if (isJsonObject(triggerPatch)) {
     if (triggerPatch.type !== undefined && triggerPatch.type !== current.trigger.type) base.trigger = {};
-    else changes.trigger = renameAliasesOfPresentFields(triggerPatch, current.trigger);
+    else {
+      changes.trigger = renameAliasesOfPresentFields(triggerPatch, current.trigger);
+      base.trigger = withoutIntervalOfLeftMode(current.trigger, triggerPatch);
+    }
   }
   if (isJsonObject(patch.target) && namesAnotherTargetKind(patch.target, current.target)) base.target = {};
   return applyMergePatch(base, changes);
+}
+
+/**
+ * A patch that switches a datastore trigger's `detection` leaves the interval of the mode it leaves behind
+ * (`pollingIntervalMinutes` is returned with its default of 5, so a client may never have sent it); a patch that
+ * names that interval itself keeps it, and is refused if it does not remove it (CONTRACT 2.3).
+ */
+function withoutIntervalOfLeftMode(current: Trigger, triggerPatch: JsonObject): JsonObject {
+  const base: JsonObject = { ...current };
+  if (current.type !== "datastore" || !Object.hasOwn(triggerPatch, "detection")) return base;
+  const nextMode = triggerPatch.detection === null ? "poll" : triggerPatch.detection;
+  const left = detectionOf(current);
+  if (nextMode === left) return base;
+  const leftInterval = left === "events" ? "reconcileMinutes" : "pollingIntervalMinutes";
+  if (!Object.hasOwn(triggerPatch, leftInterval)) delete base[leftInterval];
+  return base;
 }
 
 function namesAnotherTargetKind(targetPatch: JsonObject, current: ScheduleDefinition["target"]): boolean {

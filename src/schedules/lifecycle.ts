@@ -1,4 +1,5 @@
 import { firstOccurrence, nextOccurrences } from "../recurrence/occurrences.js";
+import { folderCheckIntervalMinutes } from "../recurrence/trigger-schema.js";
 import { jsonEqual } from "./merge-patch.js";
 import type { ScheduleRecord } from "./record.js";
 import type { ScheduleDefinition } from "./schema.js";
@@ -56,8 +57,8 @@ function activatedTiming(definition: ScheduleDefinition, activatedAt: Date): Sch
   if (definition.status === "Disabled") return { activatedAt: activated, nextRunAt: null, dueAt: null };
   const trigger = definition.trigger;
   if (trigger.type === "datastore") {
-    // The first folder check is one polling interval after creation or re-enabling (CONTRACT 2.3).
-    const firstCheck = new Date(activatedAt.getTime() + trigger.pollingIntervalMinutes * 60_000);
+    // The first folder check is one polling (or reconciliation) interval after creation or re-enabling (CONTRACT 2.3).
+    const firstCheck = new Date(activatedAt.getTime() + folderCheckIntervalMinutes(trigger) * 60_000);
     return { activatedAt: activated, nextRunAt: null, dueAt: firstCheck.toISOString() };
   }
   const first = firstOccurrence(trigger, activatedAt);

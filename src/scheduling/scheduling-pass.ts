@@ -1,6 +1,7 @@
 import { nextFolderCheckAt } from "../datastore/folder-changes.js";
 import { PreconditionFailedError } from "../errors.js";
 import { compileOccurrences } from "../recurrence/occurrences.js";
+import { folderCheckIntervalMinutes } from "../recurrence/trigger-schema.js";
 import { StepBudget, StepLimitError } from "../recurrence/step-budget.js";
 import { enqueueNewRun, type RunQueue } from "../runs/run-queue.js";
 import type { NewRunRecord, RunRecord } from "../runs/run-record.js";
@@ -106,7 +107,8 @@ export async function fireDueSchedule(
   if (trigger.type === "datastore") {
     if (deps.enqueueFolderCheck === undefined) return [];
     await deps.enqueueFolderCheck(schedule, now);
-    const nextCheck = nextFolderCheckAt(schedule.activatedAt, trigger.pollingIntervalMinutes, now);
+    // In events mode this is the reconciliation, on the same clock (CONTRACT 2.3).
+    const nextCheck = nextFolderCheckAt(schedule.activatedAt, folderCheckIntervalMinutes(trigger), now);
     await advanceSchedule(deps, schedule, nextCheck.getTime(), { changeBased: true });
     return [];
   }

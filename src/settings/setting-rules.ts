@@ -226,3 +226,26 @@ export function integerSetting(rule: IntegerRule): z.ZodType<number, string | un
     return value;
   });
 }
+
+/** What the Functions host appends to a queue's name for the queue of messages it gave up on. */
+export const POISON_QUEUE_SUFFIX = "-poison";
+
+/**
+ * A Storage Queue name (Queue service REST API, "Naming queues and metadata": 3-63 lowercase letters, digits and
+ * single dashes, starting and ending with a letter or digit), short enough that `<name>-poison` is one too.
+ */
+export function queueNameSetting(defaultName: string): z.ZodType<string, string | undefined> {
+  const maxLength = 63 - POISON_QUEUE_SUFFIX.length;
+  return blankAsUnset
+    .transform((text) => text ?? defaultName)
+    .superRefine((name, context) => {
+      if (name.length < 3 || name.length > maxLength || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) {
+        context.addIssue({
+          code: "custom",
+          message:
+            `must be a queue name: 3-${maxLength} lowercase letters, digits and single dashes, starting and ending ` +
+            `with a letter or digit (so that ${POISON_QUEUE_SUFFIX} can follow it), e.g. ${defaultName}`,
+        });
+      }
+    });
+}

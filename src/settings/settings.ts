@@ -5,6 +5,7 @@ import {
   blankAsUnset,
   hostListSetting,
   integerSetting,
+  queueNameSetting,
   settingNameListSetting,
   tokenScopeSetting,
   urlSetting,
@@ -104,6 +105,8 @@ export const settingsSchema = z
     SUBMIT_CONCURRENCY: integerSetting({ default: DEFAULT_SUBMIT_CONCURRENCY, min: 1, max: 1000 }),
     // How long a submitted run is followed to its end (CONTRACT 4, 6); 30 days is more than any pipeline should run.
     RUN_FOLLOW_HOURS: integerSetting({ default: 72, min: 1, max: 720, unit: "hours" }),
+    // The Storage Queue, in the service's own storage, that Event Grid writes BlobCreated events to (CONTRACT 2.3).
+    BLOB_EVENTS_QUEUE: queueNameSetting("blob-events"),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

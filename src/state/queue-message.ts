@@ -1,6 +1,9 @@
 /**
- * Storage Queue messages as the Azure Functions queue trigger reads them: base64 text (the extension's default
- * `messageEncoding`), whose content is handed to the handler as parsed JSON when it is JSON, else as a string.
+ * Storage Queue messages as the Azure Functions queue trigger reads them. With the extension's default
+ * `messageEncoding` (`base64`) the host decodes the text and hands the content to the handler as parsed JSON when
+ * it is JSON, else as a string. This app sets `messageEncoding: "none"` (host.json), because Event Grid's messages
+ * may be plain JSON (CONTRACT 2.3): the host then hands over the text as is (parsed when it is JSON), and
+ * `receivedQueueValue` decodes the base64 of the service's own messages, so that every handler sees what it did.
  */
 
 export class QueueMessageDecodeError extends Error {
@@ -19,6 +22,34 @@ export function decodeQueueMessage(messageText: string): unknown {
     throw new QueueMessageDecodeError("the message is not base64 text, which the queue trigger expects");
   }
   const text = Buffer.from(compact, "base64").toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * What a handler receives for a message the host handed over with `messageEncoding: "none"`: JSON text arrives
+ * parsed (the Functions Node library parses string data that is JSON); base64 text, as the service writes its own
+ * messages (encodeQueueMessage), is decoded here as the host would have, and parsed when it is JSON.
+ */
+export function receivedQueueValue(received: unknown): unknown {
+  if (typeof received !== "string") return received;
+  const compact = received.trim();
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64_TEXT.test(compact)) return received;
+  const text = Buffer.from(compact, "base64").toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** What the Functions Node library hands a handler for string data: parsed when it is JSON, else the text. */
+export function parsedWhenJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

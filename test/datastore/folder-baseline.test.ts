@@ -418,6 +418,7 @@ describe("an activation that cannot list its folder, or whose write fails (real 
     const deps = {
       datastores: services.datastores.registry,
       cursors: services.datastores.cursors,
+      eventWatches: services.datastores.eventWatches,
       listFolder: () => Promise.resolve({ blobs, serviceTimeMs }),
     };
     const trigger = { type: "datastore" as const, datastoreName: DATASTORE, pollingIntervalMinutes: 5 };

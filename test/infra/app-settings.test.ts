@@ -89,6 +89,14 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
     const timerSettings = specs.flatMap((spec) => (spec.kind === "timer" ? [spec.scheduleSetting] : []));
     expect(timerSettings.length).toBeGreaterThan(0);
     for (const setting of timerSettings) expect(namesInBicep).toContain(setting);
+    // A queue named `%SETTING%` is resolved from that app setting by the host, which fails to index it without.
+    const queueSettings = specs.flatMap((spec) =>
+      spec.kind === "queue"
+        ? [/^%(\w+)%$/.exec(spec.queueName)?.[1]].filter((name) => name !== undefined)
+        : [],
+    );
+    expect(queueSettings).toEqual(["BLOB_EVENTS_QUEUE"]);
+    for (const setting of queueSettings) expect(namesInBicep).toContain(setting);
     expect(namesInBicep).toEqual(
       expect.arrayContaining([
         `${QUEUE_CONNECTION_SETTING}__queueServiceUri`,
@@ -122,6 +130,7 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "RUN_FOLLOW_HOURS",
         "SCHEDULER_TICK",
         "SUBMIT_CONCURRENCY",
+        "BLOB_EVENTS_QUEUE",
       ].sort(),
     );
     const storage = { AzureWebJobsStorage__accountName: "stexample" };
@@ -149,6 +158,7 @@ describe("the app settings as Azure would set them", () => {
     schedulerTick: "0 * * * * *",
     submitConcurrency: "100",
     runFollowHours: "72",
+    blobEventsQueue: "blob-events",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

@@ -17,6 +17,8 @@ const BUILT_IN_ROLES: Record<string, string> = {
   "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
   "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+  "Storage Queue Data Message Sender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 };
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
@@ -96,6 +98,20 @@ describe("the Bicep files", () => {
     expect(roleIn("modules/workspace-access.bicep")).toEqual(
       new Set([BUILT_IN_ROLES["AzureML Data Scientist"]]),
     );
+    // Event Grid's delivery identity: send to the one queue, write dead letters to the one container.
+    const delivery = readBicep("modules/blob-event-delivery.bicep").text;
+    expect(roleIn("modules/blob-event-delivery.bicep")).toEqual(
+      new Set([
+        BUILT_IN_ROLES["Storage Queue Data Message Sender"],
+        BUILT_IN_ROLES["Storage Blob Data Contributor"],
+      ]),
+    );
+    expect(delivery).toMatch(
+      /name: guid\(queue\.id, identity\.id, storageQueueDataMessageSender\)\s+scope: queue\n/,
+    );
+    expect(delivery).toMatch(
+      /name: guid\(deadLetterContainer\.id, identity\.id, storageBlobDataContributor\)\s+scope: deadLetterContainer\n/,
+    );
   });
 
   it("turn off shared keys and local auth, and run Node 20 or 22 on Flex Consumption", () => {
@@ -140,5 +156,35 @@ describe("the Bicep files", () => {
     );
     expect(functionApp).toMatch(/requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/);
     expect(mainParams.find((param) => param.name === "enableEntraIdAuth")?.defaultValue).toBe("false");
+  });
+
+  it("deliver BlobCreated events of each container to the queue, without Data Lake's CreateFile, only when enabled", () => {
+    const events = readBicep("modules/blob-events.bicep").text;
+    expect(events).toMatch(/topicType: 'Microsoft\.Storage\.StorageAccounts'/);
+    expect(events).toMatch(/for container in containers: \{/);
+    expect(events).toMatch(/includedEventTypes: \[\s+'Microsoft\.Storage\.BlobCreated'\s+\]/);
+    expect(events).toMatch(/subjectBeginsWith: '\/blobServices\/default\/containers\/\$\{container\}\/'/);
+    expect(events).toMatch(/operatorType: 'StringNotIn'\s+key: 'data\.api'\s+values: \[\s+'CreateFile'\s+\]/);
+    expect(events).toMatch(/eventDeliverySchema: 'EventGridSchema'/);
+    expect(events).toMatch(
+      /destination: \{\s+endpointType: 'StorageQueue'\s+properties: \{\s+resourceId: destinationStorageAccountId\s+queueName: queueName/,
+    );
+    expect(events).toMatch(
+      /deadLetterDestination: \{\s+endpointType: 'StorageBlob'\s+properties: \{\s+resourceId: destinationStorageAccountId\s+blobContainerName: deadLetterContainerName/,
+    );
+    expect(events.match(/userAssignedIdentity: deliveryIdentityId/g)).toHaveLength(2);
+    expect(mainParams.find((param) => param.name === "enableBlobEvents")?.defaultValue).toBe("false");
+    expect(mainParams.find((param) => param.name === "blobEventsQueue")?.defaultValue).toBe("'blob-events'");
+    expect(mainBicep.text).toMatch(
+      /module blobEventDelivery 'modules\/blob-event-delivery\.bicep' = if \(enableBlobEvents\)/,
+    );
+    expect(mainBicep.text).toMatch(/for \(source, index\) in blobEventSources: if \(enableBlobEvents\) \{/);
+    const uses = moduleUses(mainBicep);
+    expect(uses.find((use) => use.symbol === "blobEventDelivery")?.params.get("queueName")).toBe(
+      "blobEventsQueue",
+    );
+    expect(uses.find((use) => use.symbol === "functionApp")?.params.get("blobEventsQueue")).toBe(
+      "blobEventsQueue",
+    );
   });
 });

@@ -223,3 +223,31 @@ describe("AzureWebJobsStorage__clientId", () => {
     );
   });
 });
+
+describe("BLOB_EVENTS_QUEUE, a Storage Queue name", () => {
+  it.each([
+    ["uppercase letters", "Blob-Events"],
+    ["two dashes in a row", "blob--events"],
+    ["a leading dash", "-blob-events"],
+    ["a trailing dash", "blob-events-"],
+    ["an underscore", "blob_events"],
+    ["too short a name", "be"],
+    ["a name too long for its -poison queue", "a".repeat(57)],
+  ])("with %s stops the start, naming it", (_case, name) => {
+    const message = settingsError({ AzureWebJobsStorage: STORAGE, BLOB_EVENTS_QUEUE: name });
+    expect(message).toMatch(/^Invalid settings: BLOB_EVENTS_QUEUE must be a queue name: 3-56 lowercase/);
+  });
+
+  it("takes a valid name, the longest one whose -poison queue is a valid name too, and blank as the default", () => {
+    const longest = "a".repeat(56);
+    expect(
+      loadSettings({ AzureWebJobsStorage: STORAGE, BLOB_EVENTS_QUEUE: "landing-events" }).BLOB_EVENTS_QUEUE,
+    ).toBe("landing-events");
+    expect(loadSettings({ AzureWebJobsStorage: STORAGE, BLOB_EVENTS_QUEUE: longest }).BLOB_EVENTS_QUEUE).toBe(
+      longest,
+    );
+    expect(loadSettings({ AzureWebJobsStorage: STORAGE, BLOB_EVENTS_QUEUE: " " }).BLOB_EVENTS_QUEUE).toBe(
+      "blob-events",
+    );
+  });
+});

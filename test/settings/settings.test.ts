@@ -24,6 +24,7 @@ describe("loadSettings", () => {
       RUN_FOLLOW_HOURS: 72,
       SCHEDULER_TICK: "0 * * * * *",
       SUBMIT_CONCURRENCY: 100,
+      BLOB_EVENTS_QUEUE: "blob-events",
     });
   });
 

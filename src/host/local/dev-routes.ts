@@ -13,6 +13,7 @@ import type { PipelineStatusReader } from "../../pipeline-runs/pipeline-status-r
 import { followDependencies, pipelineStatusReader } from "../following-wiring.js";
 import type { DevClock } from "./dev-clock.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
+import { devBlobRoute } from "./dev-blob-route.js";
 
 const devTickSchema = z.strictObject({
   now: z.iso
@@ -65,7 +66,7 @@ export function devTickRoute(devClock?: DevClock): ApiRoute {
 }
 
 export function devTriggers(getServices: GetServices, devClock?: DevClock): HttpTriggerSpec[] {
-  return [httpTriggerOf(devTickRoute(devClock), getServices)];
+  return [httpTriggerOf(devTickRoute(devClock), getServices), httpTriggerOf(devBlobRoute(), getServices)];
 }
 
 /**

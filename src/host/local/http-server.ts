@@ -74,14 +74,19 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
 
 interface CompiledRoute {
   trigger: HttpTriggerSpec;
-  /** Lowercase literal, or the parameter's name. */
-  segments: ({ literal: string } | { parameter: string })[];
+  /**
+   * Lowercase literal, or the parameter's name; `rest` is a last `{*name}`, the catch-all of ASP.NET Core routing
+   * that Azure Functions routes take, which matches the rest of the path (one segment at least).
+   */
+  segments: ({ literal: string } | { parameter: string } | { rest: string })[];
 }
 
 function compileRoute(trigger: HttpTriggerSpec): CompiledRoute {
   return {
     trigger,
     segments: splitPath(trigger.route).map((segment) => {
+      const rest = /^\{\*([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment)?.[1];
+      if (rest !== undefined) return { rest };
       const parameter = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}$/.exec(segment)?.[1];
       return parameter === undefined ? { literal: segment.toLowerCase() } : { parameter };
     }),
@@ -94,12 +99,18 @@ function splitPath(path: string): string[] {
 
 /** The route's parameters when it matches the path segments, else undefined. */
 function matchRoute(route: CompiledRoute, segments: string[]): Record<string, string> | undefined {
-  if (route.segments.length !== segments.length) return undefined;
+  const last = route.segments.at(-1);
+  const catchAll = last !== undefined && "rest" in last;
+  if (catchAll ? segments.length < route.segments.length : route.segments.length !== segments.length) {
+    return undefined;
+  }
   const params: Record<string, string> = {};
   for (const [index, pattern] of route.segments.entries()) {
     const segment = segments[index] ?? "";
     if ("literal" in pattern) {
       if (pattern.literal !== segment.toLowerCase()) return undefined;
+    } else if ("rest" in pattern) {
+      params[pattern.rest] = segments.slice(index).join("/");
     } else {
       params[pattern.parameter] = segment;
     }

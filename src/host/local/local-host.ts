@@ -5,10 +5,16 @@ import { fileURLToPath } from "node:url";
 import { loadSettings, type Settings } from "../../settings/settings.js";
 import { storageAccessFromSettings } from "../../state/storage-clients.js";
 import { createServices } from "../create-services.js";
-import type { HttpTriggerSpec, QueueTriggerSpec, TimerTriggerSpec } from "../trigger-list.js";
+import {
+  resolvedQueueName,
+  type HttpTriggerSpec,
+  type QueueTriggerSpec,
+  type TimerTriggerSpec,
+} from "../trigger-list.js";
 import { allTriggers, memoizeServices } from "../triggers.js";
 import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { DevClock } from "./dev-clock.js";
+import { startBlobEventBridge } from "./blob-event-bridge.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
@@ -116,7 +122,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
     const storageAccess = storageAccessFromSettings(settings);
     await registerLocalDatastore(services.datastores.registry, storageAccess, settings, services.clock());
-    const queueSpecs = triggers.filter((spec): spec is QueueTriggerSpec => spec.kind === "queue");
+    // The Functions host resolves `%SETTING%` queue names from the app settings; so does this host.
+    const queueSpecs = triggers
+      .filter((spec): spec is QueueTriggerSpec => spec.kind === "queue")
+      .map((spec) => ({ ...spec, queueName: resolvedQueueName(spec.queueName, settings) }));
     const timerSpecs = triggers.filter((spec): spec is TimerTriggerSpec => spec.kind === "timer");
     const queues = await startQueueRunner(queueSpecs, {
       queueClientFor: (name) => storageAccess.queueClient(name),
@@ -126,6 +135,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     stops.push(() => queues.stop());
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
+    // Azurite has no Event Grid: uploads to the host's own workspaceblobstore become events here (CONTRACT 5).
+    const bridge = startBlobEventBridge({
+      registry: services.datastores.registry,
+      openContainer: (datastore) => services.datastores.openContainer(datastore),
+      watches: services.datastores.eventWatches,
+      queue: services.datastores.blobEventQueue,
+      log: options.log,
+    });
+    stops.push(() => bridge.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
     const localOnly = [
       ...sandbox.triggers(),

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 // A CommonJS package whose classes Node's ESM loader does not expose as named exports.
 import functions from "@azure/functions";
 import type { DequeuedMessageItem, QueueClient } from "@azure/storage-queue";
-import { decodeQueueMessage } from "../../state/queue-message.js";
+import { decodeQueueMessage, parsedWhenJson } from "../../state/queue-message.js";
 import type { QueueTriggerSpec } from "../trigger-list.js";
 
 /** The queue trigger's behaviour, from host.json `extensions.queues` as Azure Functions reads it. */
@@ -21,6 +21,12 @@ export interface QueueHostOptions {
   visibilityTimeoutSeconds: number;
   /** The longest pause between polls of an empty queue. */
   maxPollingIntervalMs: number;
+  /**
+   * `base64` (Azure's default): the text is decoded before the handler sees it, and a message that is not base64
+   * fails. `none`: the text is handed over as is, parsed when it is JSON (functions-bindings-storage-queue.md,
+   * host.json `messageEncoding`). Absent: `base64`.
+   */
+  messageEncoding?: "base64" | "none";
 }
 
 /** Azure Functions' defaults, except the polling interval, which is 1 minute in Azure and shorter locally. */
@@ -29,6 +35,7 @@ export const DEFAULT_QUEUE_HOST_OPTIONS: QueueHostOptions = {
   batchSize: 16,
   visibilityTimeoutSeconds: 0,
   maxPollingIntervalMs: 2_000,
+  messageEncoding: "base64",
 };
 
 /** Reads `extensions.queues` of a parsed host.json; absent fields keep their defaults. */
@@ -49,6 +56,12 @@ export function queueHostOptionsFrom(hostJson: unknown): QueueHostOptions {
     options.maxPollingIntervalMs = timeSpanMs(queues.maxPollingInterval, "maxPollingInterval");
   } else if (typeof queues.maxPollingInterval === "number") {
     options.maxPollingIntervalMs = queues.maxPollingInterval;
+  }
+  if (queues.messageEncoding !== undefined) {
+    if (queues.messageEncoding !== "base64" && queues.messageEncoding !== "none") {
+      throw new Error(`host.json extensions.queues.messageEncoding must be "base64" or "none"`);
+    }
+    options.messageEncoding = queues.messageEncoding;
   }
   return options;
 }
@@ -143,7 +156,11 @@ export async function startQueueRunner(
       },
     });
     try {
-      await spec.handler(decodeQueueMessage(message.messageText), context);
+      const received =
+        hostOptions.messageEncoding === "none"
+          ? parsedWhenJson(message.messageText)
+          : decodeQueueMessage(message.messageText);
+      await spec.handler(received, context);
     } catch (error) {
       log(
         `[${spec.name}] message ${message.messageId} failed (delivery ${message.dequeueCount} of ${hostOptions.maxDequeueCount}): ${(error as Error).message}`,

@@ -36,6 +36,7 @@ describe("queueHostOptionsFrom", () => {
       newBatchThreshold: 100,
       visibilityTimeoutSeconds: 30,
       maxPollingIntervalMs: DEFAULT_QUEUE_HOST_OPTIONS.maxPollingIntervalMs,
+      messageEncoding: "none",
     });
   });
 
