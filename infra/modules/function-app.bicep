@@ -71,6 +71,18 @@ param datastoreConnectionSettings string
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
+@description('AML_ARM_BASE_URL: Azure Resource Manager, for Azure ML v2 batch endpoint lookups and pipeline jobs.')
+param amlArmBaseUrl string
+
+@description('AML_ARM_TOKEN_SCOPE: scope of the token sent to AML_ARM_BASE_URL\'s host (and no other).')
+param amlArmTokenScope string
+
+@description('AML_INVOKE_TOKEN_SCOPE: scope of the token sent to Azure ML v2 batch endpoints.')
+param amlInvokeTokenScope string
+
+@description('AML_INVOKE_TOKEN_HOSTS: comma-separated host patterns of batch endpoint scoring URIs, the only hosts that get the invoke token.')
+param amlInvokeTokenHosts string
+
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
 
@@ -168,6 +180,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DATASTORE_CONNECTION_SETTINGS', value: datastoreConnectionSettings }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
+        // Azure ML v2 (CONTRACT 6, 7): each token to its own hosts only.
+        { name: 'AML_ARM_BASE_URL', value: amlArmBaseUrl }
+        { name: 'AML_ARM_TOKEN_SCOPE', value: amlArmTokenScope }
+        { name: 'AML_INVOKE_TOKEN_SCOPE', value: amlInvokeTokenScope }
+        { name: 'AML_INVOKE_TOKEN_HOSTS', value: amlInvokeTokenHosts }
       ]
     }
   }

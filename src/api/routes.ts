@@ -4,6 +4,7 @@ import { openApiDocument } from "./openapi.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 import { submitRoutes } from "./submit-routes.js";
+import { submitAnyTargetRoute } from "./submit-any-route.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
   /** Further operations (datastores, the local host's) to serve and to document in /openapi.json. */
@@ -20,6 +21,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
     ...scheduleRoutes(options),
     ...runRoutes(),
     ...submitRoutes(),
+    submitAnyTargetRoute(),
     ...(options.extraRoutes ?? []),
     healthRoute(),
     ...(options.pageRoutes ?? []),

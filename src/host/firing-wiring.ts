@@ -4,6 +4,8 @@ import { postPipelineRun } from "../submit/pipeline-client.js";
 import type { AmlSubmitBody } from "../submit/request-body.js";
 import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submission-worker.js";
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
+import { v2TargetingFromSettings } from "../submit/v2/v2-targeting.js";
+import { withV2Submissions } from "./v2-wiring.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
@@ -14,6 +16,7 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
   return {
     workspace: settings,
     endpoints: { allowedHosts: settings.ALLOWED_ENDPOINT_HOSTS, allowLoopback: allowLoopbackEndpoints },
+    v2: v2TargetingFromSettings(settings, allowLoopbackEndpoints),
   };
 }
 
@@ -35,11 +38,11 @@ export function schedulingDependencies(
   };
 }
 
-/** The queue worker over the host's stores, queue, credential and the AML token rules of CONTRACT 3. */
+/** The queue worker over the host's stores, queue, credential and the token rules of CONTRACT 3 (v2 runs: 6, 7). */
 export function submissionDependencies(services: Services): SubmissionDependencies {
   const { settings } = services;
   const endpointPolicy = services.targeting.endpoints;
-  return {
+  return withV2Submissions(services, SUBMIT_TIMEOUT_MS, {
     runs: services.runs,
     queue: services.runQueue,
     post: (run) =>
@@ -56,5 +59,5 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     clock: services.clock,
     ...PRODUCTION_RETRIES,
     log: services.log,
-  };
+  });
 }

@@ -12,6 +12,31 @@ const isoInstant = z.iso.datetime();
 export const changedBlobSchema = z.object({ path: z.string(), etag: z.string() }).meta({ id: "ChangedBlob" });
 export type ChangedBlob = z.output<typeof changedBlobSchema>;
 
+/**
+ * What an Azure ML v2 run sends, and where (CONTRACT 7). v1 runs have none: they POST `request` to `endpointUrl`,
+ * and runs stored before v2 existed read as v1.
+ * - `batchEndpoint`: `request` is the invoke body; `endpointUrl` the scoring URI (a `batchEndpointUrl` target's, or
+ *   the one the lookup of `endpointName` found, written at submission).
+ * - `pipelineComponent`: `request` is the pipeline job (its `componentId` final once `latest` is read); `endpointUrl`
+ *   the job's Resource Manager URL, named `jobName` after the run id, PUT once and read for the status.
+ * `statusUrl` is where the job's status is read, once known.
+ */
+export const V2_RUN_KINDS = ["batchEndpoint", "pipelineComponent"] as const;
+export type V2RunKind = (typeof V2_RUN_KINDS)[number];
+
+export interface V2RunTarget {
+  kind: V2RunKind;
+  /** batchEndpoint by name: looked up through Resource Manager at submission. */
+  endpointName?: string;
+  /** Sent as `azureml-model-deployment`. */
+  deployment?: string;
+  /** pipelineComponent: its name, and the version asked for (`null`: the latest, read at submission). */
+  component?: string;
+  version?: string | null;
+  jobName?: string;
+  statusUrl?: string;
+}
+
 /** The run as the API returns it. */
 export const runSchema = z
   .object({
@@ -31,13 +56,19 @@ export const runSchema = z
     request: z
       .record(z.string(), z.unknown())
       .meta({ description: "The body sent to the pipeline endpoint." }),
+    targetKind: z.enum(V2_RUN_KINDS).optional().meta({
+      description:
+        "Azure ML v2 runs only: `batchEndpoint` (request is the invoke body) or `pipelineComponent` (the job).",
+    }),
   })
   .meta({ id: "Run" });
 export type Run = z.output<typeof runSchema>;
 
-export interface RunRecord extends Run {
+export interface RunRecord extends Omit<Run, "targetKind"> {
   /** The resolved submit URL (CONTRACT 1 target rules), checked again against the allowed hosts at submit time. */
   endpointUrl: string;
+  /** Azure ML v2 runs only (CONTRACT 7). */
+  v2?: V2RunTarget;
   /** While a retry waits: when the next POST may be made. */
   nextAttemptAt: string | null;
   /** Storage ETag of the run row. */
@@ -51,7 +82,7 @@ export type PendingRunFields = Pick<
   NewRunRecord,
   "id" | "scheduleId" | "scheduleName" | "reason" | "scheduledFor" | "createdAt" | "request" | "endpointUrl"
 > &
-  Partial<Pick<NewRunRecord, "changedBlob">>;
+  Partial<Pick<NewRunRecord, "changedBlob" | "v2">>;
 
 export function newPendingRun(fields: PendingRunFields): NewRunRecord {
   return {
@@ -82,8 +113,8 @@ export const lastRunSchema = runSchema
 export type LastRun = z.output<typeof lastRunSchema>;
 
 export function toRunResponse(record: RunRecord): Run {
-  const { endpointUrl: _endpointUrl, nextAttemptAt: _nextAttemptAt, etag: _etag, ...run } = record;
-  return run;
+  const { endpointUrl: _endpointUrl, nextAttemptAt: _nextAttemptAt, etag: _etag, v2, ...run } = record;
+  return v2 === undefined ? run : { ...run, targetKind: v2.kind };
 }
 
 export function toLastRun(record: RunRecord): LastRun {

@@ -13,7 +13,14 @@ import {
   sdkContinuationToken,
 } from "../state/continuation-token.js";
 import { locateRun, runPartitionKey } from "./run-ids.js";
-import type { ChangedBlob, NewRunRecord, RunRecord, RunReason, RunStatus } from "./run-record.js";
+import type {
+  ChangedBlob,
+  NewRunRecord,
+  RunRecord,
+  RunReason,
+  RunStatus,
+  V2RunTarget,
+} from "./run-record.js";
 import {
   UNSETTLED_GRACE_MS,
   type CreateRunResult,
@@ -217,6 +224,7 @@ function runToEntity(run: NewRunRecord): RunEntity {
     error: run.error === null ? null : run.error.slice(0, CHUNK),
     changedBlob: run.changedBlob === null ? null : JSON.stringify(run.changedBlob),
     endpointUrl: run.endpointUrl,
+    v2: run.v2 === undefined ? null : JSON.stringify(run.v2),
     nextAttemptAt: run.nextAttemptAt,
     requestChunks: Math.ceil(request.length / CHUNK),
   };
@@ -234,6 +242,7 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
   let request = "";
   for (let index = 0; index < chunks; index++) request += text(`request${index}`) ?? "";
   const changedBlob = text("changedBlob");
+  const v2 = text("v2");
   return {
     id: text("runId") ?? "",
     scheduleId: text("scheduleId"),
@@ -250,6 +259,8 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
     changedBlob: changedBlob === null ? null : (JSON.parse(changedBlob) as ChangedBlob),
     request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
     endpointUrl: text("endpointUrl") ?? "",
+    // Runs written before v2 have no such column: they are v1 runs.
+    ...(v2 === null ? {} : { v2: JSON.parse(v2) as V2RunTarget }),
     nextAttemptAt: text("nextAttemptAt"),
     etag: entity.etag ?? "",
   };

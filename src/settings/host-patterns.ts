@@ -45,6 +45,8 @@ export interface EndpointCheckOptions {
   allowLoopback: boolean;
   /** The field the error names; `target.endpointUrl` unless the URL was derived from another target field. */
   path?: string;
+  /** The setting whose patterns `allowedPatterns` are, named in the error; ALLOWED_ENDPOINT_HOSTS unless given. */
+  listName?: string;
 }
 
 /** Throws a ValidationError unless the URL may receive pipeline submissions (CONTRACT 3). */
@@ -72,7 +74,7 @@ export function checkEndpointAllowed(
   if (!hostMatches(url.hostname, allowedPatterns)) {
     throw ValidationError.single(
       path,
-      `host ${url.hostname} is not allowed; ALLOWED_ENDPOINT_HOSTS is ${allowedPatterns.join(",") || "empty"}`,
+      `host ${url.hostname} is not allowed; ${options.listName ?? "ALLOWED_ENDPOINT_HOSTS"} is ${allowedPatterns.join(",") || "empty"}`,
     );
   }
 }

@@ -99,9 +99,11 @@ async function claimAttempt(
 
 async function recordOutcome(
   deps: SubmissionDependencies,
-  run: RunRecord,
+  attempted: RunRecord,
   outcome: SubmitOutcome,
 ): Promise<RunRecord> {
+  // What the attempt learnt (a v2 run's scoring URI, its job's final body) is kept whatever came of it.
+  const run: RunRecord = { ...attempted, ...outcome.runUpdate };
   const now = deps.clock();
   if (outcome.kind === "submitted") {
     return settle(deps, {

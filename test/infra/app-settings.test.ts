@@ -119,6 +119,10 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "AML_TOKEN_HOSTS",
         "AML_TOKEN_SCOPE",
         "SCHEDULER_TICK",
+        "AML_ARM_BASE_URL",
+        "AML_ARM_TOKEN_SCOPE",
+        "AML_INVOKE_TOKEN_SCOPE",
+        "AML_INVOKE_TOKEN_HOSTS",
       ].sort(),
     );
     const storage = { AzureWebJobsStorage__accountName: "stexample" };
@@ -143,6 +147,10 @@ describe("the app settings as Azure would set them", () => {
     allowedDatastoreHosts: "*.blob.core.windows.net",
     datastoreConnectionSettings: "",
     schedulerTick: "0 * * * * *",
+    amlArmBaseUrl: "https://management.azure.com",
+    amlArmTokenScope: "https://management.azure.com/.default",
+    amlInvokeTokenScope: "https://ml.azure.com/.default",
+    amlInvokeTokenHosts: "*.inference.ml.azure.com",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

@@ -21,6 +21,10 @@ describe("loadSettings", () => {
       ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
       DATASTORE_CONNECTION_SETTINGS: [],
       SCHEDULER_TICK: "0 * * * * *",
+      AML_ARM_BASE_URL: "https://management.azure.com",
+      AML_ARM_TOKEN_SCOPE: "https://management.azure.com/.default",
+      AML_INVOKE_TOKEN_SCOPE: "https://ml.azure.com/.default",
+      AML_INVOKE_TOKEN_HOSTS: ["*.inference.ml.azure.com"],
     });
   });
 

@@ -12,6 +12,7 @@ import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
+import { V2Sandbox } from "./sandbox-v2.js";
 import { startLocalHttpServer } from "./http-server.js";
 import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
 import { loadQueueHostOptions, startQueueRunner } from "./queue-runner.js";
@@ -31,6 +32,10 @@ export interface RunningLocalHost {
   apiUrl: string;
   /** The local pipeline endpoint and what it received. */
   sandbox: PipelineSandbox;
+  /** The local Azure ML v2 (Resource Manager and batch endpoints) and the jobs it received. */
+  v2Sandbox: V2Sandbox;
+  /** The embedded Azurite's connection string (its well-known development key), to upload with; else undefined. */
+  embeddedStorageConnectionString: string | undefined;
   openApiUrl: string;
   /** Which storage the host uses, in words, for the start-up message. */
   storageDescription: string;
@@ -77,6 +82,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
   try {
     let settings = checkedSettings;
+    let embeddedStorageConnectionString: string | undefined;
     let storageDescription = `AzureWebJobsStorage from ${storage.kind === "configured" ? storage.source : "settings"}`;
     if (storage.kind === "embedded") {
       const location = options.persist ? path.join(options.cwd, ".azurite") : undefined;
@@ -88,6 +94,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       stops.push(() => azurite.stop());
       await lock?.addProcess(azurite.pid);
       settings = { ...checkedSettings, AzureWebJobsStorage: azurite.connectionString };
+      embeddedStorageConnectionString = azurite.connectionString;
       storageDescription =
         location === undefined
           ? `embedded Azurite in memory (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}); --persist keeps data in .azurite/`
@@ -103,6 +110,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       }),
     );
     const sandbox = new PipelineSandbox();
+    const v2Sandbox = new V2Sandbox(apiUrl, {
+      subscriptionId: settings.AML_SUBSCRIPTION_ID ?? "",
+      resourceGroup: settings.AML_RESOURCE_GROUP ?? "",
+      workspaceName: settings.AML_WORKSPACE_NAME ?? "",
+    });
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     const services = await getServices();
     const triggers = allTriggers(getServices);
@@ -120,7 +132,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
-    const localOnly = [...sandbox.triggers(), ...devTriggers(getServices)];
+    const localOnly = [...sandbox.triggers(), ...v2Sandbox.triggers(), ...devTriggers(getServices)];
     const server = await startLocalHttpServer({
       port,
       host: "127.0.0.1",
@@ -133,6 +145,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     return {
       apiUrl,
       sandbox,
+      v2Sandbox,
+      embeddedStorageConnectionString,
       openApiUrl: `${apiUrl}/openapi.json`,
       storageDescription,
       settings,
