@@ -27,6 +27,12 @@ export function targetText(target: Schedule["target"]): string {
   const version = target.pipelineVersion === undefined ? "" : ` v${target.pipelineVersion}`;
   if (target.pipelineEndpointId !== undefined) return `endpoint ${target.pipelineEndpointId}${version}`;
   if (target.pipelineEndpointName !== undefined) return `endpoint "${target.pipelineEndpointName}"${version}`;
+  const deployment = target.deployment === undefined ? "" : ` (${target.deployment})`;
+  if (target.batchEndpoint !== undefined) return `batch endpoint ${target.batchEndpoint}${deployment}`;
+  if (target.batchEndpointUrl !== undefined) return `${target.batchEndpointUrl}${deployment}`;
+  if (target.pipelineComponent !== undefined) {
+    return `component ${target.pipelineComponent}@${target.version ?? "latest"}${target.compute === undefined ? "" : ` on ${target.compute}`}`;
+  }
   return target.endpointUrl ?? "";
 }
 
