@@ -271,6 +271,8 @@ function waitProblem(status: number, detail: string, run: RunWait): HttpResponse
       runStatus: run.status,
       pipelineRunId: run.pipelineRunId,
       pipelineStatus: run.pipelineStatus,
+      // A v2 job's own word (CONTRACT 7), so that a failed Logic App step shows Canceled, not only the run's.
+      pipelineStatusDetail: run.pipelineStatusDetail,
     },
   };
 }

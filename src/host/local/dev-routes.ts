@@ -8,6 +8,7 @@ import { parseInput } from "../../schedules/parse-input.js";
 import { runSchedulingPass } from "../../scheduling/scheduling-pass.js";
 import type { GetServices } from "../../api/services.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
+import { devUploadRoute } from "./dev-upload-route.js";
 
 const devTickSchema = z.strictObject({
   now: z.iso
@@ -47,5 +48,5 @@ export function devTickRoute(): ApiRoute {
 }
 
 export function devTriggers(getServices: GetServices): HttpTriggerSpec[] {
-  return [httpTriggerOf(devTickRoute(), getServices)];
+  return [httpTriggerOf(devTickRoute(), getServices), httpTriggerOf(devUploadRoute(), getServices)];
 }

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       `  Sandbox:  POST ${host.apiUrl}/sandbox/pipelines/{id}/submit (received: GET ${host.apiUrl}/sandbox/submissions)`,
       `  Sandbox v2: Azure ML v2 at ${host.apiUrl}/sandbox/v2 (jobs received: GET ${host.apiUrl}/sandbox/v2/jobs)`,
       `  Dev tick: POST ${host.apiUrl}/dev/tick {"now": "<ISO>"} runs one scheduling pass`,
+      `  Dev upload: POST ${host.apiUrl}/dev/upload {"path": "incoming/a.csv", "content": "..."} writes a blob into workspaceblobstore`,
       "Press Ctrl-C to stop.",
     ].join("\n"),
   );
