@@ -160,7 +160,8 @@ describe("v2 targets on the local host", () => {
         ]),
       );
       // The job name is derived from the run id: the run says the job it started.
-      const runs = (await (await call("GET", `/schedules/${(await component.json()).id}/runs`)).json()) as {
+      const { id: componentScheduleId } = (await component.json()) as { id: string };
+      const runs = (await (await call("GET", `/schedules/${componentScheduleId}/runs`)).json()) as {
         value: { id: string; pipelineRunId: string | null }[];
       };
       expect(runs.value.map((run) => run.pipelineRunId).sort()).toEqual(
