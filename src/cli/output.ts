@@ -105,7 +105,15 @@ export function runDetails(run: Run | RunWait): string {
     ["Attempts", String(run.attempts)],
     ["Pipeline run", run.pipelineRunId ?? "-"],
   ];
-  if ("pipelineStatus" in run) pairs.push(["Pipeline run status", run.pipelineStatus ?? "-"]);
+  if ("pipelineStatus" in run) {
+    // A v2 job's own word (Completed, Queued, ...) beside the run's (CONTRACT 7), when they differ.
+    const detail = "pipelineStatusDetail" in run ? run.pipelineStatusDetail : null;
+    const status = run.pipelineStatus ?? "-";
+    pairs.push([
+      "Pipeline run status",
+      detail === null || detail === status ? status : `${status} (${detail})`,
+    ]);
+  }
   if (run.error !== null) pairs.push(["Error", run.error]);
   return keyValues(pairs);
 }
