@@ -110,7 +110,7 @@ async function measure(connectionString: string): Promise<BenchFigure[]> {
     createSchedule(
       {
         store: schedules,
-        settings: { ...NO_WORKSPACE, ALLOWED_ENDPOINT_HOSTS: [] },
+        settings: { ...NO_WORKSPACE, ALLOWED_ENDPOINT_HOSTS: [], ALLOWED_NOTIFY_HOSTS: [] },
         now: new Date(),
         allowLoopbackEndpoints: true,
         folderBaselines: baselines,

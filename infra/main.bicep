@@ -44,6 +44,9 @@ param allowedDatastoreHosts string = '*.blob.core.windows.net'
 @description('DATASTORE_CONNECTION_SETTINGS: comma-separated names of the app settings datastores may read a connection string from (set those settings yourself, e.g. as Key Vault references); empty for none.')
 param datastoreConnectionSettings string = ''
 
+@description('ALLOWED_NOTIFY_HOSTS: comma-separated host patterns a schedule\'s notify.url may name (a Logic App HTTP trigger by default; docs/notifications.md). No token is sent to them.')
+param allowedNotifyHosts string = '*.logic.azure.com'
+
 @description('SCHEDULER_TICK: six-field NCRONTAB (seconds first, UTC) of the scheduling timer.')
 param schedulerTick string = '0 * * * * *'
 
@@ -187,6 +190,7 @@ module functionApp 'modules/function-app.bicep' = {
     allowedEndpointHosts: allowedEndpointHosts
     allowedDatastoreHosts: allowedDatastoreHosts
     datastoreConnectionSettings: datastoreConnectionSettings
+    allowedNotifyHosts: allowedNotifyHosts
     schedulerTick: schedulerTick
     amlArmBaseUrl: amlArmBaseUrl
     amlArmTokenScope: amlArmTokenScope

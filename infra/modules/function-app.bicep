@@ -68,6 +68,9 @@ param allowedDatastoreHosts string
 @description('DATASTORE_CONNECTION_SETTINGS: comma-separated names of the app settings datastores may read a connection string from.')
 param datastoreConnectionSettings string
 
+@description('ALLOWED_NOTIFY_HOSTS: comma-separated host patterns a schedule\'s notify.url may name.')
+param allowedNotifyHosts string
+
 @description('SCHEDULER_TICK: six-field NCRONTAB of the scheduling timer, in UTC.')
 param schedulerTick string
 
@@ -178,6 +181,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ALLOWED_DATASTORE_HOSTS', value: allowedDatastoreHosts }
         // Empty: no datastore reads a connection string.
         { name: 'DATASTORE_CONNECTION_SETTINGS', value: datastoreConnectionSettings }
+        // Where notifications may be POSTed (CONTRACT 8); they carry no token or key.
+        { name: 'ALLOWED_NOTIFY_HOSTS', value: allowedNotifyHosts }
         // The timer trigger's schedule is "%SCHEDULER_TICK%": the host fails to index it if this is missing.
         { name: 'SCHEDULER_TICK', value: schedulerTick }
         // Azure ML v2 (CONTRACT 6, 7): each token to its own hosts only.

@@ -14,9 +14,17 @@ const COMPONENTS_PREFIX = "#/components/schemas/";
  * OpenAPI 3.1). Schemas with a `.meta({ id })` become components; a schema whose input form (defaults optional)
  * differs from its output form gets a second component named `<id>Input`.
  */
+/** A request the service itself sends (OpenAPI 3.1 `webhooks`): a notification, say. */
+export interface WebhookDoc {
+  summary: string;
+  description: string;
+  schema: z.ZodType;
+}
+
 export function openApiDocument(
   routes: readonly ApiRoute[],
   info: { title: string; version: string },
+  webhooks: Readonly<Record<string, WebhookDoc>> = {},
 ): JsonObject {
   const components = new ComponentCollector();
   // Responses first, so that the plain component names describe what the API returns.
@@ -35,11 +43,29 @@ export function openApiDocument(
       responses: responsesByRoute[index],
     };
   });
+  const webhookItems = Object.fromEntries(
+    Object.entries(webhooks).map(([name, webhook]) => [
+      name,
+      {
+        post: {
+          operationId: name,
+          summary: webhook.summary,
+          description: webhook.description,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: components.schemaOf(webhook.schema, "output") } },
+          },
+          responses: { "2XX": { description: "Received: the service sends this event no more." } },
+        },
+      },
+    ]),
+  );
   return {
     openapi: "3.1.0",
     info,
     servers: [{ url: "/api" }],
     paths,
+    ...(Object.keys(webhookItems).length > 0 ? { webhooks: webhookItems } : {}),
     components: { schemas: components.schemas() },
   };
 }

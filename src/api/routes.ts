@@ -1,6 +1,7 @@
 import type { ApiRoute } from "./api-route.js";
 import { healthRoute } from "./health-route.js";
-import { openApiDocument } from "./openapi.js";
+import { notificationSchema } from "../notifications/notification-payload.js";
+import { openApiDocument, type WebhookDoc } from "./openapi.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 import { submitRoutes } from "./submit-routes.js";
@@ -14,6 +15,17 @@ export interface ApiOptions extends ScheduleRouteOptions {
 }
 
 export const API_INFO = { title: "AML pipeline scheduler", version: "0.1.0" };
+
+/** What the service POSTs by itself (CONTRACT 8), documented as OpenAPI webhooks. */
+const SERVICE_WEBHOOKS: Record<string, WebhookDoc> = {
+  runNotification: {
+    summary: "A run of a schedule ended, or the schedule was paused; POSTed to the schedule's notify.url.",
+    description:
+      "Once per event, with no token or key; retried after 408, 429, 5xx and network errors (with backoff and " +
+      "Retry-After), until the first 2xx; redirects are not followed.",
+    schema: notificationSchema,
+  },
+};
 
 /** Every HTTP operation of the API, documented in the OpenAPI document that one of them serves. */
 export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
@@ -34,7 +46,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
     summary: "This document.",
     responses: { 200: { description: "The OpenAPI 3.1 document of this API." } },
     run: () => {
-      document ??= openApiDocument(routes, API_INFO);
+      document ??= openApiDocument(routes, API_INFO, SERVICE_WEBHOOKS);
       return Promise.resolve({ status: 200, jsonBody: document });
     },
   });

@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
 import type { DatastoreServices } from "../datastore/datastore-services.js";
+import type { NotificationServices } from "../notifications/notification-services.js";
 import type { StatusCheckStore } from "../pipeline-runs/status-store.js";
 import type { RunQueue } from "../runs/run-queue.js";
 import type { RunStore, TickStore } from "../runs/run-store.js";
@@ -35,6 +36,8 @@ export interface Services {
   targeting: RunTargeting;
   /** The scheduling pass over these stores, wired by the host: creating, enabling and run-now fire through it. */
   firing: SchedulingDependencies;
+  /** Notifications of run ends and pauses (CONTRACT 8): their queue, their deliveries, the hooks to call. */
+  notifications: NotificationServices;
 }
 
 export type GetServices = () => Promise<Services>;

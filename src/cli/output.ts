@@ -45,7 +45,7 @@ export function schedulesTable(schedules: readonly Schedule[]): string {
       describeTrigger(schedule.trigger),
       targetText(schedule.target),
       schedule.nextRunAt ?? "-",
-      schedule.lastRun === null ? "-" : `${schedule.lastRun.status} ${schedule.lastRun.createdAt}`,
+      schedule.lastRun === null ? "-" : `${schedule.lastRun.outcome} ${schedule.lastRun.createdAt}`,
     ]),
   );
 }
@@ -65,7 +65,7 @@ export function scheduleDetails(schedule: Schedule): string {
     ["Trigger", describeTrigger(schedule.trigger)],
     ["Catch-up", schedule.policy.catchUp],
     ["Next run (UTC)", schedule.nextRunAt ?? "-"],
-    ["Last run", schedule.lastRun === null ? "-" : `${schedule.lastRun.id} ${schedule.lastRun.status}`],
+    ["Last run", schedule.lastRun === null ? "-" : `${schedule.lastRun.id} ${schedule.lastRun.outcome}`],
     ["Created", schedule.createdAt],
     ["Updated", schedule.updatedAt],
   ]);
@@ -78,25 +78,44 @@ export function fireTimesTable(times: FireTimes): string {
   );
 }
 
+/**
+ * The history as people read it: how each run came out (its outcome), how long its pipeline run took, and its
+ * page in Azure ML studio where it has one (else the pipeline run's id, as for the local sandbox).
+ */
 export function runsTable(runs: readonly Run[]): string {
   return table(
-    ["ID", "REASON", "STATUS", "SCHEDULED FOR", "CREATED", "PIPELINE RUN", "ERROR"],
+    ["ID", "REASON", "OUTCOME", "SCHEDULED FOR", "CREATED", "DURATION", "PIPELINE RUN", "ERROR"],
     runs.map((run) => [
       run.id,
       run.reason,
-      run.status,
+      run.outcome,
       run.scheduledFor ?? "-",
       run.createdAt,
-      run.pipelineRunId ?? "-",
+      durationText(run.durationMs),
+      run.studioUrl ?? run.pipelineRunId ?? "-",
       run.error ?? "",
     ]),
   );
+}
+
+/** `45 s`, `12 min 5 s`, `1 h 30 min`, `2 d 3 h`; `-` when unknown. */
+export function durationText(durationMs: number | null): string {
+  if (durationMs === null) return "-";
+  const seconds = Math.round(durationMs / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
 export function runDetails(run: Run | RunWait): string {
   const pairs: [string, string][] = [
     ["Run", run.id],
     ["Status", run.status],
+    ["Outcome", run.outcome],
     ["Reason", run.reason],
     ["Schedule", run.scheduleName ?? "-"],
     ["Scheduled for", run.scheduledFor ?? "-"],
@@ -114,6 +133,8 @@ export function runDetails(run: Run | RunWait): string {
       detail === null || detail === status ? status : `${status} (${detail})`,
     ]);
   }
+  pairs.push(["Duration", durationText(run.durationMs)]);
+  if (run.studioUrl !== null) pairs.push(["Studio", run.studioUrl]);
   if (run.error !== null) pairs.push(["Error", run.error]);
   return keyValues(pairs);
 }

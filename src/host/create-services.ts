@@ -2,6 +2,9 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createDatastoreServices } from "../datastore/datastore-services.js";
 import { FOLDER_CHECK_QUEUE_NAME } from "../datastore/folder-check-queue.js";
 import { localDatastoreDefinition } from "../datastore/local-datastore.js";
+import { TableDeliveryStore } from "../notifications/delivery-store.js";
+import { NOTIFICATION_QUEUE_NAME, StorageNotificationQueue } from "../notifications/notification-queue.js";
+import { runNotifications } from "../notifications/run-notifications.js";
 import { TableStatusCheckStore } from "../pipeline-runs/status-store.js";
 import { RUN_QUEUE_NAME, StorageRunQueue } from "../runs/run-queue.js";
 import { TableRunStore } from "../runs/table-run-store.js";
@@ -20,11 +23,13 @@ export const TABLE_NAMES = {
   statusChecks: "pipelinerunstatus",
   datastores: "datastores",
   folderCursors: "foldercursors",
+  notificationDeliveries: "notifications",
 } as const;
 export const QUEUE_NAMES = {
   runs: RUN_QUEUE_NAME,
   runsPoison: `${RUN_QUEUE_NAME}-poison`,
   folderChecks: FOLDER_CHECK_QUEUE_NAME,
+  notifications: NOTIFICATION_QUEUE_NAME,
 } as const;
 
 export interface CreateServicesOptions {
@@ -67,11 +72,19 @@ export async function createServices(
     storage.queueClient(`${queuePrefix}${QUEUE_NAMES.runsPoison}`),
   );
   const statusChecks = new TableStatusCheckStore(storage.tableClient(`${prefix}${TABLE_NAMES.statusChecks}`));
+  const notificationQueue = new StorageNotificationQueue(
+    storage.queueClient(`${queuePrefix}${QUEUE_NAMES.notifications}`),
+  );
+  const notificationDeliveries = new TableDeliveryStore(
+    storage.tableClient(`${prefix}${TABLE_NAMES.notificationDeliveries}`),
+  );
   await Promise.all([
     schedules.ensureCreated(),
     runs.ensureCreated(),
     runQueue.ensureCreated(),
     statusChecks.ensureCreated(),
+    notificationQueue.ensureCreated(),
+    notificationDeliveries.ensureCreated(),
   ]);
   const credential = options.credential ?? new DefaultAzureCredential(credentialOptions(settings));
   const appSettings = options.appSettings ?? process.env;
@@ -108,6 +121,11 @@ export async function createServices(
     log,
     targeting,
     firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting),
+    notifications: {
+      queue: notificationQueue,
+      deliveries: notificationDeliveries,
+      hooks: runNotifications({ queue: notificationQueue, clock, log }),
+    },
   };
 }
 

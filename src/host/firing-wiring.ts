@@ -6,6 +6,7 @@ import { PRODUCTION_RETRIES, type SubmissionDependencies } from "../submit/submi
 import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
 import { v2TargetingFromSettings } from "../submit/v2/v2-targeting.js";
 import { withV2Submissions } from "./v2-wiring.js";
+import { runEndedNotifier } from "./notification-wiring.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 
 /** How long one POST (token, request and answer) may take before it counts as a retryable failure. */
@@ -59,5 +60,6 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     clock: services.clock,
     ...PRODUCTION_RETRIES,
     log: services.log,
+    runEnded: runEndedNotifier(services),
   });
 }

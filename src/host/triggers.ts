@@ -2,6 +2,7 @@ import { datastoreRoutes, isDatastoreRegistered } from "../api/datastore-routes.
 import type { ApiOptions } from "../api/routes.js";
 import { apiTriggers } from "./http-triggers.js";
 import { folderBaselinesOf, folderCheckQueueTrigger } from "./folder-check-wiring.js";
+import { notificationQueueTrigger } from "./notification-wiring.js";
 import { RUN_QUEUE_NAME } from "../runs/run-queue.js";
 import { submissionDependencies } from "./firing-wiring.js";
 import { runSchedulingPass } from "../scheduling/scheduling-pass.js";
@@ -29,6 +30,7 @@ export function allTriggers(getServices: GetServices, options: TriggerListOption
     schedulingTimer(getServices),
     submissionQueue(getServices),
     folderCheckQueueTrigger(getServices),
+    notificationQueueTrigger(getServices),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { derivedRunFields, runDerivedFields, runOutcome } from "./run-outcome.js";
 
 /** A run: one attempt-tracked submission of a pipeline, from a schedule or from the submit API (CONTRACT 4). */
 
@@ -37,8 +38,8 @@ export interface V2RunTarget {
   statusUrl?: string;
 }
 
-/** The run as the API returns it. */
-export const runSchema = z
+/** The run's own fields, as the API returns them (the derived ones are added in runSchema). */
+const runFieldsSchema = z
   .object({
     id: z.string(),
     scheduleId: z.string().nullable(),
@@ -61,10 +62,14 @@ export const runSchema = z
         "Azure ML v2 runs only: `batchEndpoint` (request is the invoke body) or `pipelineComponent` (the job).",
     }),
   })
-  .meta({ id: "Run" });
+  .meta({ description: "A run's own fields, as the run store keeps them." });
+export type RunFields = z.output<typeof runFieldsSchema>;
+
+/** The run as the API returns it: its own fields and the read-only ones derived from them (run-outcome.ts). */
+export const runSchema = runFieldsSchema.extend(runDerivedFields).meta({ id: "Run" });
 export type Run = z.output<typeof runSchema>;
 
-export interface RunRecord extends Omit<Run, "targetKind"> {
+export interface RunRecord extends Omit<RunFields, "targetKind"> {
   /** The resolved submit URL (CONTRACT 1 target rules), checked again against the allowed hosts at submit time. */
   endpointUrl: string;
   /** Azure ML v2 runs only (CONTRACT 7). */
@@ -108,13 +113,14 @@ export const lastRunSchema = runSchema
     createdAt: true,
     pipelineRunId: true,
     error: true,
+    outcome: true,
   })
   .meta({ id: "LastRun" });
 export type LastRun = z.output<typeof lastRunSchema>;
 
 export function toRunResponse(record: RunRecord): Run {
   const { endpointUrl: _endpointUrl, nextAttemptAt: _nextAttemptAt, etag: _etag, v2, ...run } = record;
-  return v2 === undefined ? run : { ...run, targetKind: v2.kind };
+  return { ...run, ...(v2 === undefined ? {} : { targetKind: v2.kind }), ...derivedRunFields(record) };
 }
 
 export function toLastRun(record: RunRecord): LastRun {
@@ -126,5 +132,6 @@ export function toLastRun(record: RunRecord): LastRun {
     createdAt: record.createdAt,
     pipelineRunId: record.pipelineRunId,
     error: record.error,
+    outcome: runOutcome(record),
   };
 }

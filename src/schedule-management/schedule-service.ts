@@ -21,6 +21,7 @@ import {
   truncateToSecond,
 } from "../schedules/lifecycle.js";
 import { applyMergePatch, isJsonObject, jsonEqual, type JsonObject } from "../schedules/merge-patch.js";
+import { checkNotifyUrlAllowed } from "../schedules/notify-url.js";
 import { parseInput } from "../schedules/parse-input.js";
 import type { NewScheduleRecord, ScheduleRecord } from "../schedules/record.js";
 import {
@@ -35,7 +36,7 @@ import {
 /** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
 export interface ScheduleUseCaseContext {
   store: ScheduleStore;
-  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS"> &
+  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS" | "ALLOWED_NOTIFY_HOSTS"> &
     WorkspaceSettings &
     Partial<Pick<Settings, "AML_ARM_BASE_URL" | "AML_INVOKE_TOKEN_HOSTS">>;
   now: Date;
@@ -237,6 +238,12 @@ async function validateDefinition(
   } else {
     allowedSubmitUrlFor(definition.target, context.settings, {
       allowedHosts: context.settings.ALLOWED_ENDPOINT_HOSTS,
+      allowLoopback: context.allowLoopbackEndpoints,
+    });
+  }
+  if (definition.notify !== undefined) {
+    checkNotifyUrlAllowed(new URL(definition.notify.url), {
+      allowedHosts: context.settings.ALLOWED_NOTIFY_HOSTS,
       allowLoopback: context.allowLoopbackEndpoints,
     });
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { triggerSchema } from "../recurrence/trigger-schema.js";
+import { notifySchema } from "./notify-schema.js";
 
 /** The zod schemas of a schedule: the API's types, its validation and its OpenAPI document (CONTRACT 1). */
 
@@ -272,6 +273,7 @@ export const scheduleDefinitionSchema = z
       }),
     trigger: triggerSchema,
     policy: policySchema.default({ catchUp: "latest" }),
+    notify: notifySchema.optional(),
   })
   .meta({ id: "ScheduleDefinition" });
 export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema>;
@@ -289,4 +291,5 @@ export const PATCHABLE_FIELDS = [
   "trigger",
   "policy",
   "status",
+  "notify",
 ] as const;

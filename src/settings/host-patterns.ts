@@ -45,11 +45,14 @@ export interface EndpointCheckOptions {
   allowLoopback: boolean;
   /** The field the error names; `target.endpointUrl` unless the URL was derived from another target field. */
   path?: string;
-  /** The setting whose patterns `allowedPatterns` are, named in the error; ALLOWED_ENDPOINT_HOSTS unless given. */
-  listName?: string;
+  /** The setting the patterns come from, named in the error; `ALLOWED_ENDPOINT_HOSTS` unless given. */
+  settingName?: string;
 }
 
-/** Throws a ValidationError unless the URL may receive pipeline submissions (CONTRACT 3). */
+/**
+ * Throws a ValidationError unless the URL may receive pipeline submissions (CONTRACT 3), or, with the
+ * notification patterns and `settingName`, notifications (CONTRACT 8): the rule is the same.
+ */
 export function checkEndpointAllowed(
   url: URL,
   allowedPatterns: readonly string[],
@@ -74,7 +77,7 @@ export function checkEndpointAllowed(
   if (!hostMatches(url.hostname, allowedPatterns)) {
     throw ValidationError.single(
       path,
-      `host ${url.hostname} is not allowed; ${options.listName ?? "ALLOWED_ENDPOINT_HOSTS"} is ${allowedPatterns.join(",") || "empty"}`,
+      `host ${url.hostname} is not allowed; ${options.settingName ?? "ALLOWED_ENDPOINT_HOSTS"} is ${allowedPatterns.join(",") || "empty"}`,
     );
   }
 }

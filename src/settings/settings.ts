@@ -103,6 +103,8 @@ export const settingsSchema = z
     AML_ARM_TOKEN_SCOPE: tokenScopeSetting("https://management.azure.com/.default"),
     AML_INVOKE_TOKEN_SCOPE: tokenScopeSetting("https://ml.azure.com/.default"),
     AML_INVOKE_TOKEN_HOSTS: hostListSetting({ default: "*.inference.ml.azure.com", receivesToken: true }),
+    // Notifications carry no token (CONTRACT 8), so loopback may be listed; the local host allows it anyway.
+    ALLOWED_NOTIFY_HOSTS: hostListSetting({ default: "*.logic.azure.com", receivesToken: false }),
     SCHEDULER_TICK: optionalText
       .transform((tick) => tick ?? "0 * * * * *")
       .superRefine((tick, ctx) => {

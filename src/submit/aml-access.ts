@@ -39,7 +39,9 @@ export async function amlRequestHeaders(
   try {
     checkEndpointAllowed(url, access.endpointPolicy.allowedHosts, {
       allowLoopback: access.endpointPolicy.allowLoopback,
-      ...(access.endpointPolicy.listName === undefined ? {} : { listName: access.endpointPolicy.listName }),
+      ...(access.endpointPolicy.listName === undefined
+        ? {}
+        : { settingName: access.endpointPolicy.listName }),
     });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;

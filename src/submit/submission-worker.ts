@@ -20,6 +20,11 @@ export interface SubmissionDependencies {
   /** Attempts before a run fails for good; MAX_ATTEMPTS in production. */
   maxAttempts: number;
   log(message: string): void;
+  /**
+   * Told when a run ends here, i.e. its submission Failed (the notifications of CONTRACT 8); it must not throw,
+   * and nothing waits on it but the message's completion. None by default.
+   */
+  runEnded?(run: RunRecord): Promise<void>;
 }
 
 /** The retry settings used outside tests. */
@@ -156,6 +161,7 @@ async function settle(deps: SubmissionDependencies, run: RunRecord): Promise<Run
   deps.log(
     `run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ""} after ${run.attempts} attempt(s)`,
   );
+  if (saved.status === "Failed") await deps.runEnded?.(saved);
   return saved;
 }
 

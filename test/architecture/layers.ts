@@ -7,7 +7,7 @@ export const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   { layer: "stores", units: ["state", "runs"] },
   {
     layer: "behaviour",
-    units: ["submit", "pipeline-runs", "schedule-management", "datastore", "scheduling"],
+    units: ["submit", "pipeline-runs", "schedule-management", "datastore", "scheduling", "notifications"],
   },
   { layer: "api / ui", units: ["api", "ui", "cli"] },
   { layer: "host", units: ["host"] },

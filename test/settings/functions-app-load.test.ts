@@ -35,6 +35,7 @@ describe("functions/index.ts stops at load", () => {
     ["AML_TOKEN_HOSTS", ",,,"],
     ["ALLOWED_ENDPOINT_HOSTS", "*.com"],
     ["ALLOWED_DATASTORE_HOSTS", "*.net"],
+    ["ALLOWED_NOTIFY_HOSTS", "*.com"],
     ["DATASTORE_CONNECTION_SETTINGS", "AzureWebJobsStorage"],
     ["DATASTORE_CONNECTION_SETTINGS", "DATA_STORAGE_NOT_SET"],
     ["AzureWebJobsStorage", "AccountName=x"],

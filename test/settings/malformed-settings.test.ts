@@ -117,6 +117,9 @@ describe("host lists", () => {
     ["ALLOWED_DATASTORE_HOSTS", ",", "must name at least one host pattern"],
     ["ALLOWED_DATASTORE_HOSTS", "localhost", "a loopback host"],
     ["ALLOWED_DATASTORE_HOSTS", "https://acct.blob.core.windows.net", "must list host names"],
+    ["ALLOWED_NOTIFY_HOSTS", "*.com", "a wildcard over a whole top-level domain"],
+    ["ALLOWED_NOTIFY_HOSTS", ",", "must name at least one host pattern"],
+    ["ALLOWED_NOTIFY_HOSTS", "https://prod-1.westeurope.logic.azure.com", "must list host names"],
   ])("%s=%j stops the start, naming it", (name, value, reason) => {
     const message = settingsError({ AzureWebJobsStorage: STORAGE, [name]: value });
     expect(message).toMatch(new RegExp(`^Invalid settings: ${name} must`));

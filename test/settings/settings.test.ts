@@ -20,6 +20,7 @@ describe("loadSettings", () => {
       ALLOWED_ENDPOINT_HOSTS: ["*.api.azureml.ms"],
       ALLOWED_DATASTORE_HOSTS: ["*.blob.core.windows.net"],
       DATASTORE_CONNECTION_SETTINGS: [],
+      ALLOWED_NOTIFY_HOSTS: ["*.logic.azure.com"],
       SCHEDULER_TICK: "0 * * * * *",
       AML_ARM_BASE_URL: "https://management.azure.com",
       AML_ARM_TOKEN_SCOPE: "https://management.azure.com/.default",

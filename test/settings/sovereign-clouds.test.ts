@@ -7,6 +7,7 @@ import { loadSettings, SettingsError, type Settings } from "../../src/settings/s
 import { storageServiceUrisFromSettings } from "../../src/state/storage-clients.js";
 import { amlRequestHeaders } from "../../src/submit/aml-access.js";
 import { checkEndpointAllowed } from "../../src/settings/host-patterns.js";
+import { checkNotifyUrlAllowed } from "../../src/schedules/notify-url.js";
 import { allowedSubmitUrlFor } from "../../src/submit/index.js";
 
 /**
@@ -35,18 +36,23 @@ function documentedClouds(): { cloud: string; env: Record<string, string> }[] {
 
 const clouds = documentedClouds();
 
-const expected: Record<string, { scope: string; apiSuffix: string; blobSuffix: string; region: string }> = {
+const expected: Record<
+  string,
+  { scope: string; apiSuffix: string; blobSuffix: string; region: string; logicAppsSuffix: string }
+> = {
   China: {
     scope: "https://management.chinacloudapi.cn/.default",
     apiSuffix: "api.ml.azure.cn",
     blobSuffix: "blob.core.chinacloudapi.cn",
     region: "chinaeast2",
+    logicAppsSuffix: "logic.azure.cn",
   },
   "US Government": {
     scope: "https://management.usgovcloudapi.net/.default",
     apiSuffix: "api.ml.azure.us",
     blobSuffix: "blob.core.usgovcloudapi.net",
     region: "usgovvirginia",
+    logicAppsSuffix: "logic.azure.us",
   },
 };
 
@@ -77,7 +83,7 @@ describe("sovereign clouds, as docs/settings.md sets them", () => {
   });
 
   describe.each(clouds)("$cloud", ({ cloud, env }) => {
-    const { scope, apiSuffix, blobSuffix, region } = expectationOf(cloud);
+    const { scope, apiSuffix, blobSuffix, region, logicAppsSuffix } = expectationOf(cloud);
     const settings = loadSettings({ ...env, ...WORKSPACE });
 
     it("start, with the cloud's scope and storage endpoints", () => {
@@ -145,6 +151,14 @@ describe("sovereign clouds, as docs/settings.md sets them", () => {
       expect(
         datastoreAccessProblem(datastore(`https://acct.${blobSuffix}`), policyOf(settings)),
       ).toBeUndefined();
+    });
+
+    it("allow notifications to the cloud's Logic Apps and refuse the public cloud's", () => {
+      const policy = { allowedHosts: settings.ALLOWED_NOTIFY_HOSTS, allowLoopback: false };
+      const trigger = (suffix: string) =>
+        new URL(`https://prod-05.${region}.${suffix}:443/workflows/0123/triggers/notification/paths/invoke`);
+      expect(() => checkNotifyUrlAllowed(trigger(logicAppsSuffix), policy)).not.toThrow();
+      expect(() => checkNotifyUrlAllowed(trigger("logic.azure.com"), policy)).toThrow(/ALLOWED_NOTIFY_HOSTS/);
     });
 
     it.each(["AML_TOKEN_HOSTS", "ALLOWED_ENDPOINT_HOSTS"])(

@@ -20,6 +20,13 @@ interface ScheduleBody {
   status: string;
 }
 
+interface FleetSchedule {
+  id: string;
+  name: string;
+  nextRunAt: string | null;
+  lastRun: { outcome: string } | null;
+}
+
 interface RunBody {
   id: string;
   reason: string;
@@ -225,7 +232,10 @@ describe("the status page in headless Chromium, against the local host", () => {
         .toEqual([expect.objectContaining({ reason: "manual", status: "Failed" })]);
       const errorCell = page.locator('#runs td[data-label="Error"]');
       await expect.poll(() => errorCell.textContent(), { timeout: 15_000 }).toContain(ENDPOINT_ERROR);
-      expect(await page.locator('#runs td[data-label="Status"]').textContent()).toBe("Failed HTTP 404");
+      expect(await page.locator('#runs td[data-label="Outcome"]').textContent()).toBe("Failed HTTP 404");
+      // A submission that failed never ran: no duration, and no pipeline run to link to.
+      expect(await page.locator('#runs td[data-label="Duration"]').textContent()).toBe("—");
+      expect(await page.locator('#runs td[data-label="Pipeline run"]').textContent()).toBe("—");
       expect(await page.locator("main b").count()).toBe(0);
       await page.screenshot({ path: path.join(ARTIFACTS, "status-page-runs.png"), fullPage: true });
       expect(await page.evaluate("window.__xss")).toBeUndefined();
@@ -280,4 +290,112 @@ describe("the status page in headless Chromium, against the local host", () => {
     }
     expect(pageErrors).toEqual([]);
   });
+
+  browserTest(
+    "shows the fleet: failed schedules first, then by next fire, runs coloured by outcome, fires ahead",
+    async () => {
+      const sandboxTarget = { endpointUrl: `${host.apiUrl}/sandbox/pipelines/demo/submit` };
+      const hourly = await createSchedule({
+        name: "hourly-export",
+        experimentName: "Export",
+        target: sandboxTarget,
+        trigger: { type: "cron", expression: "0 0 * * * *" },
+      });
+      // A simple recurrence without startTime runs once at creation (CONTRACT 2.1), then every minute.
+      const minutely = await createSchedule({
+        name: "minutely-probe",
+        experimentName: "Probe",
+        target: sandboxTarget,
+        trigger: { type: "recurrence", frequency: "Minute", interval: 1 },
+      });
+      expect((await api<RunBody>("POST", `schedules/${hourly}/trigger`, {})).status).toBe(202);
+      for (const id of [hourly, minutely]) {
+        await expect
+          .poll(
+            async () =>
+              (await api<{ value: RunBody[] }>("GET", `schedules/${id}/runs`)).json.value[0]?.status,
+            {
+              timeout: 20_000,
+            },
+          )
+          .toBe("Submitted");
+      }
+
+      // The order the contract's words give, computed from the API: failed last runs first, then by next fire.
+      const { json: list } = await api<{ value: FleetSchedule[] }>("GET", "schedules");
+      const failed = (schedule: FleetSchedule) => (schedule.lastRun?.outcome === "Failed" ? 0 : 1);
+      const expected = [...list.value]
+        .sort(
+          (left, right) =>
+            failed(left) - failed(right) ||
+            // No next fire sorts last; ISO instants of one format compare as strings.
+            Number(left.nextRunAt === null) - Number(right.nextRunAt === null) ||
+            (left.nextRunAt ?? "").localeCompare(right.nextRunAt ?? "", "en") ||
+            left.name.localeCompare(right.name),
+        )
+        .map((schedule) => schedule.id);
+      expect(expected[0]).toBe(ids.weekdays);
+      expect(expected.at(-1)).toBe(ids.files);
+
+      const page = await openPage();
+      const lanes = page.locator("#fleet-lanes > li");
+      await expect.poll(() => lanes.count()).toBe(5);
+      const laneIds: (string | null)[] = [];
+      for (const item of await lanes.all()) laneIds.push(await item.getAttribute("data-schedule-id"));
+      expect(laneIds).toEqual(expected);
+      const lane = (id: string) => page.locator(`#fleet-lanes > li[data-schedule-id="${id}"]`);
+      expect(await lane(ids.weekdays).getAttribute("class")).toContain("failed");
+
+      const colourOf = (locator: ReturnType<Page["locator"]>, property: "fill" | "stroke") =>
+        // Runs in the page; the test is compiled without the DOM types, hence the cast.
+        locator.evaluate(
+          (node, name) =>
+            (
+              globalThis as unknown as {
+                getComputedStyle(node: unknown): { getPropertyValue(name: string): string };
+              }
+            )
+              .getComputedStyle(node)
+              .getPropertyValue(name),
+          property,
+        );
+      const failedRun = lane(ids.weekdays).locator("rect.run");
+      expect(await failedRun.count()).toBe(1);
+      expect(await failedRun.getAttribute("class")).toBe("run outcome-Failed");
+      expect(await colourOf(failedRun, "fill")).toBe("rgb(207, 34, 46)");
+      const submittedRun = lane(hourly).locator("rect.run");
+      expect(await submittedRun.count()).toBe(1);
+      expect(await colourOf(submittedRun, "fill")).toBe("rgb(27, 124, 131)");
+      expect(await colourOf(lane(ids.weekly).locator("rect.past"), "fill")).toBe("rgb(246, 248, 250)");
+
+      // Next 24 hours: the hourly schedule fires 24 or 25 times; the minutely one more than /next gives.
+      expect(await lane(hourly).locator("line.fire").count()).toBeGreaterThanOrEqual(24);
+      expect(await lane(hourly).locator("line.fire").count()).toBeLessThanOrEqual(25);
+      expect(await colourOf(lane(hourly).locator("line.fire").first(), "stroke")).toBe("rgb(31, 111, 235)");
+      expect(await lane(minutely).locator("rect.fires-more").count()).toBe(1);
+      expect(await lane(ids.files).locator("text.lane-note").textContent()).toBe("fires when files change");
+      await page.screenshot({ path: path.join(ARTIFACTS, "status-page-fleet-24h.png"), fullPage: true });
+
+      // Next 7 days: Monday to Friday at 02:30, five fires whatever the day; the choice stays in the address.
+      await page.locator("#fleet-span-7d").click();
+      await expect.poll(() => page.locator("#fleet-span-7d").getAttribute("aria-pressed")).toBe("true");
+      expect(await page.locator("#fleet-span-24h").getAttribute("aria-pressed")).toBe("false");
+      expect(new URL(page.url()).searchParams.get("span")).toBe("7d");
+      expect(await lane(ids.weekdays).locator("line.fire").count()).toBe(5);
+      await expect
+        .poll(() => page.evaluate("document.activeElement && document.activeElement.id"))
+        .toBe("fleet-span-7d");
+      await page.screenshot({ path: path.join(ARTIFACTS, "status-page-fleet-7d.png"), fullPage: true });
+      await page.close();
+
+      const phone = await openPage("?span=7d", { width: 390, height: 844 });
+      await expect.poll(() => phone.locator("#fleet-lanes > li").count()).toBe(5);
+      expect(
+        await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+      ).toBeLessThanOrEqual(0);
+      await phone.screenshot({ path: path.join(ARTIFACTS, "status-page-fleet-phone.png"), fullPage: true });
+      await phone.close();
+      expect(pageErrors).toEqual([]);
+    },
+  );
 });

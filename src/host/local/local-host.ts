@@ -11,6 +11,7 @@ import { registerLocalDatastore } from "../../datastore/local-datastore.js";
 import { devTriggers } from "./dev-routes.js";
 import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
+import { NotificationSandbox } from "./notification-sandbox.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
 import { V2Sandbox } from "./sandbox-v2.js";
 import { startLocalHttpServer } from "./http-server.js";
@@ -36,6 +37,8 @@ export interface RunningLocalHost {
   v2Sandbox: V2Sandbox;
   /** The embedded Azurite's connection string (its well-known development key), to upload with; else undefined. */
   embeddedStorageConnectionString: string | undefined;
+  /** The local notification receiver and what it received. */
+  notificationSandbox: NotificationSandbox;
   openApiUrl: string;
   /** Which storage the host uses, in words, for the start-up message. */
   storageDescription: string;
@@ -115,6 +118,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       resourceGroup: settings.AML_RESOURCE_GROUP ?? "",
       workspaceName: settings.AML_WORKSPACE_NAME ?? "",
     });
+    const notificationSandbox = new NotificationSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     const services = await getServices();
     const triggers = allTriggers(getServices);
@@ -132,7 +136,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const timers = startTimerRunner(timerSpecs, { settings, log: options.log });
     stops.push(() => timers.stop());
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
-    const localOnly = [...sandbox.triggers(), ...v2Sandbox.triggers(), ...devTriggers(getServices)];
+    const localOnly = [
+      ...sandbox.triggers(),
+      ...v2Sandbox.triggers(),
+      ...notificationSandbox.triggers(),
+      ...devTriggers(getServices),
+    ];
     const server = await startLocalHttpServer({
       port,
       host: "127.0.0.1",
@@ -147,6 +156,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       sandbox,
       v2Sandbox,
       embeddedStorageConnectionString,
+      notificationSandbox,
       openApiUrl: `${apiUrl}/openapi.json`,
       storageDescription,
       settings,

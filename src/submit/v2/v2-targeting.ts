@@ -98,7 +98,7 @@ export function checkScoringUri(url: URL, targeting: V2Targeting, path: string):
   checkEndpointAllowed(url, targeting.invokeHosts, {
     allowLoopback: targeting.allowLoopback,
     path,
-    listName: "AML_INVOKE_TOKEN_HOSTS",
+    settingName: "AML_INVOKE_TOKEN_HOSTS",
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ScheduleList } from "../../api/api-schemas.js";
 import type { Schedule } from "../../api/api-schemas.js";
+import type { Run } from "../../runs/run-record.js";
 import { KeyNeeded, storedKey } from "./function-key.js";
 import { apiBase, messageOf, say } from "./page.js";
 
@@ -30,6 +31,9 @@ export async function api<T>(path: string, method = "GET"): Promise<T> {
   }
   return body as T;
 }
+
+/** GET /schedules/{id}/runs: runListSchema (src/api/run-routes.ts) pages runs as ScheduleList pages schedules. */
+export type RunList = Omit<ScheduleList, "value"> & { value: Run[] };
 
 export async function allSchedules(): Promise<Schedule[]> {
   const schedules: Schedule[] = [];

@@ -2,6 +2,7 @@ import type { Schedule } from "../../api/api-schemas.js";
 import { allSchedules } from "./api.js";
 import { el, type Child } from "./dom.js";
 import { badge, cell, lastRunCell, nextRunCell, scheduleHref, shorten } from "./schedule-cells.js";
+import { fleetView } from "./fleet-view.js";
 import { relative } from "./time.js";
 
 /** The list: what fires next first, then the schedules that will not fire, by name. */
@@ -13,7 +14,7 @@ function byNextRun(left: Schedule, right: Schedule): number {
 
 function summary(schedules: Schedule[], now: number): HTMLDivElement {
   const active = schedules.filter((schedule) => schedule.status === "Active").length;
-  const failed = schedules.filter((schedule) => schedule.lastRun && schedule.lastRun.status === "Failed");
+  const failed = schedules.filter((schedule) => schedule.lastRun && schedule.lastRun.outcome === "Failed");
   const next = schedules.find((schedule) => schedule.nextRunAt);
   return el(
     "div",
@@ -75,6 +76,7 @@ export async function showList(): Promise<Child[]> {
   return [
     el("h1", {}, "Schedules"),
     summary(schedules, now),
+    await fleetView(schedules, now),
     schedules.length
       ? el(
           "table",

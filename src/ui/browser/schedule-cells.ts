@@ -1,4 +1,5 @@
 import type { Schedule } from "../../api/api-schemas.js";
+import type { Run } from "../../runs/run-record.js";
 import { el, type Child } from "./dom.js";
 import { config } from "./page.js";
 import { inZone, relative } from "./time.js";
@@ -43,11 +44,17 @@ function workspaceIdOf(schedule: Schedule): string | null {
     : null;
 }
 
-export function pipelineRunCell(schedule: Schedule, runId: string | null): Child {
+/**
+ * The pipeline run's id, linking to its page in Azure ML studio: the run's own `studioUrl` (read off the URL it
+ * was sent to), else one from the schedule's workspace (a v2 batch endpoint's URL names none).
+ */
+export function pipelineRunCell(schedule: Schedule, run: Pick<Run, "pipelineRunId" | "studioUrl">): Child {
+  const runId = run.pipelineRunId;
   if (!runId) return "—";
-  const workspaceId = workspaceIdOf(schedule);
-  if (!workspaceId) return el("code", {}, runId);
-  const href = "https://ml.azure.com/runs/" + encodeURIComponent(runId) + "?wsid=" + workspaceId;
+  const workspaceId = run.studioUrl ? null : workspaceIdOf(schedule);
+  if (!run.studioUrl && !workspaceId) return el("code", {}, runId);
+  const href =
+    run.studioUrl || "https://ml.azure.com/runs/" + encodeURIComponent(runId) + "?wsid=" + workspaceId;
   return el(
     "a",
     { href, target: "_blank", rel: "noopener noreferrer", title: "Open the run in Azure ML studio" },
@@ -76,7 +83,7 @@ export function lastRunCell(schedule: Schedule, now: number): Child {
   const run = schedule.lastRun;
   if (!run) return el("span", { class: "muted" }, "never run");
   return [
-    badge(run.status),
+    badge(run.outcome),
     " ",
     el("span", { class: "when" }, relative(run.createdAt, now)),
     el("span", { class: "muted small" }, " (" + run.reason + ")"),

@@ -1,16 +1,13 @@
-import type { FireTimes, ScheduleList } from "../../api/api-schemas.js";
+import type { FireTimes } from "../../api/api-schemas.js";
 import type { Run } from "../../runs/run-record.js";
 import type { Schedule } from "../../api/api-schemas.js";
 import type { Target } from "../../schedules/schema.js";
-import { api, report } from "./api.js";
+import { api, report, type RunList } from "./api.js";
 import { el, type Child } from "./dom.js";
 import { currentScheduleId, say } from "./page.js";
 import { badge, cell, nextRunCell, pipelineRunCell, zoneNameOf } from "./schedule-cells.js";
-import { inZone, relative } from "./time.js";
+import { duration, inZone, relative } from "./time.js";
 import { timeline, TIMELINE_FIRES, type Fire } from "./timeline.js";
-
-/** GET /schedules/{id}/runs: runListSchema (src/api/run-routes.ts) pages runs as ScheduleList pages schedules. */
-type RunList = Omit<ScheduleList, "value"> & { value: Run[] };
 
 /** Draws the view again; `focusId` names the element to give the focus back to. */
 export type Rerender = (options?: { focusId?: string }) => Promise<void>;
@@ -41,6 +38,19 @@ function describeTarget(target: Target): string {
     );
   }
   return "Endpoint URL " + target.endpointUrl;
+}
+
+/** Where notifications go, by host only: the rest of a Logic App's URL is its signature, a secret. */
+function notifyText(schedule: Schedule): Child {
+  const notify = schedule.notify;
+  if (!notify) return el("span", { class: "muted" }, "none");
+  let host: string;
+  try {
+    host = new URL(notify.url).host;
+  } catch {
+    host = "an unreadable URL";
+  }
+  return ["On ", notify.on.join(", "), ", to ", el("code", {}, host)];
 }
 
 function settingsList(schedule: Schedule): HTMLDListElement {
@@ -95,6 +105,7 @@ function settingsList(schedule: Schedule): HTMLDListElement {
       (CATCH_UP[policy.catchUp] || policy.catchUp) +
         (policy.maxCatchUpRuns ? " (at most " + policy.maxCatchUpRuns + ")" : ""),
     ),
+    item("Notifications", notifyText(schedule)),
     item("Created", inZone(schedule.createdAt, zone) + ", " + zone),
     item("Updated", inZone(schedule.updatedAt, zone) + ", " + zone),
     item("Id", el("code", {}, schedule.id)),
@@ -138,6 +149,15 @@ function upcoming(schedule: Schedule, fires: readonly Fire[], now: number): Chil
   ];
 }
 
+/** How long the pipeline run took; while it runs, how long it has run so far; else a dash. */
+function runDuration(run: Run, now: number): Child {
+  if (run.durationMs !== null) return duration(run.durationMs);
+  if ((run.outcome === "Running" || run.outcome === "NotStarted") && run.submittedAt) {
+    return el("span", { class: "muted" }, duration(now - new Date(run.submittedAt).getTime()) + " so far");
+  }
+  return el("span", { class: "muted" }, "—");
+}
+
 function runRow(schedule: Schedule, run: Run, now: number): HTMLTableRowElement {
   const zone = zoneNameOf(schedule);
   return el(
@@ -157,12 +177,13 @@ function runRow(schedule: Schedule, run: Run, now: number): HTMLTableRowElement 
         : null,
     ),
     cell(
-      "Status",
-      badge(run.status),
+      "Outcome",
+      badge(run.outcome),
       run.httpStatus ? el("span", { class: "muted small" }, " HTTP " + run.httpStatus) : null,
     ),
+    cell("Duration", runDuration(run, now)),
     cell("Attempts", String(run.attempts)),
-    cell("Pipeline run", pipelineRunCell(schedule, run.pipelineRunId)),
+    cell("Pipeline run", pipelineRunCell(schedule, run)),
     cell(
       "Changed blob",
       run.changedBlob ? el("code", {}, run.changedBlob.path) : el("span", { class: "muted" }, "—"),
@@ -210,9 +231,16 @@ function runTable(schedule: Schedule, runs: readonly Run[], nextLink: string | n
         el(
           "tr",
           {},
-          ["Created", "Reason", "Status", "Attempts", "Pipeline run", "Changed blob", "Error"].map((name) =>
-            el("th", { scope: "col" }, name),
-          ),
+          [
+            "Created",
+            "Reason",
+            "Outcome",
+            "Duration",
+            "Attempts",
+            "Pipeline run",
+            "Changed blob",
+            "Error",
+          ].map((name) => el("th", { scope: "col" }, name)),
         ),
       ),
       body,

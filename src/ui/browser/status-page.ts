@@ -71,8 +71,7 @@ setInterval(() => {
 let resizeTimer: number | undefined;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => {
-    if (currentScheduleId()) void render();
-  }, 300);
+  // Both views draw time axes to the page's width: the schedule's timeline and the list's fleet view.
+  resizeTimer = setTimeout(() => void render(), 300);
 });
 void render();

@@ -83,3 +83,14 @@ export function relative(iso: string, now: number): string {
   }
   return difference >= 0 ? "in " + text : text + " ago";
 }
+
+/** A duration as the page shows it: "45 s", "12 min", "1 h 30 min", "2 d 3 h". */
+export function duration(milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 1000);
+  if (seconds < 60) return seconds + " s";
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return minutes + " min" + (seconds % 60 ? " " + (seconds % 60) + " s" : "");
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return hours + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
+  return Math.floor(hours / 24) + " d" + (hours % 24 ? " " + (hours % 24) + " h" : "");
+}
