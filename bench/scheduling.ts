@@ -21,7 +21,8 @@ import type { BenchFigure, BenchSuite } from "./harness.js";
  * The scheduling pass and the submission path, against a real Azurite (through a counting proxy) and a real
  * HTTP endpoint on loopback:
  * - a pass over 1,000 and over 100,000 Active schedules with 100 of them due: wall time and storage requests;
- * - 5,000 runs due in one pass, from the pass to the last POST, beside a bare fetch loop of equal concurrency.
+ * - 5,000 runs due in one pass, from the pass to the last POST, beside a bare fetch loop of equal concurrency;
+ * - 2,000 runs due against an endpoint that answers at once, v1 and Azure ML v2 (a batch endpoint) side by side.
  */
 export const DUE_AT = "2030-01-07T10:00:00.000Z";
 const DUE = 100;
@@ -54,6 +55,14 @@ export const schedulingSuite: BenchSuite = {
         instantEndpoint,
         INSTANT_RUNS,
         "instant",
+      );
+      // The same runs to an Azure ML v2 batch endpoint (batchEndpointUrl): the v2 body, the same worker.
+      const instantV2 = await measureEndToEnd(
+        azurite.connectionString,
+        instantEndpoint,
+        INSTANT_RUNS,
+        "instantv2",
+        { batchEndpointUrl: instantEndpoint.url.replace(/\/submit$/, "/jobs") },
       );
       return [
         { name: "pass, 1,000 schedules (100 due): wall time", value: small.ms, unit: "ms" },
@@ -98,6 +107,12 @@ export const schedulingSuite: BenchSuite = {
           value: instant,
           unit: "runs/s",
           ratio: instant / instantBare,
+        },
+        {
+          name: `${INSTANT_RUNS} Azure ML v2 runs (batchEndpointUrl) due in one pass, pass to last invoke, endpoint answering at once`,
+          value: instantV2,
+          unit: "runs/s",
+          ratio: instantV2 / instant,
         },
       ] satisfies BenchFigure[];
     } finally {
@@ -197,6 +212,8 @@ export async function seedSchedules(
     interval: 1,
     startTime: DUE_AT,
   },
+  /** The schedules' target; a v1 `endpointUrl` target at `endpointUrl` unless given. */
+  target: Record<string, string> = { endpointUrl },
 ): Promise<void> {
   const storage = storageAccessFromConnectionString(connectionString);
   const schedulesTable = storage.tableClient(`${prefix}schedules`);
@@ -217,7 +234,7 @@ export async function seedSchedules(
     const definition = scheduleDefinitionSchema.parse({
       name: `bench-${index}`,
       experimentName: "Bench",
-      target: { endpointUrl },
+      target,
       trigger,
     });
     const record = {
@@ -296,7 +313,14 @@ export async function startEndpoint(latencyMs: number): Promise<Endpoint> {
       setTimeout(() => {
         received++;
         response.writeHead(200, { "Content-Type": "application/json" });
-        response.end(JSON.stringify({ Id: `run-${received}` }));
+        // `Id` as PipelineSubmit answers; `name` and `id` as a batch endpoint's invoke does (CONTRACT 7).
+        response.end(
+          JSON.stringify({
+            Id: `run-${received}`,
+            name: `batchjob-${received}`,
+            id: `/jobs/batchjob-${received}`,
+          }),
+        );
       }, latencyMs);
     });
   });
@@ -319,10 +343,11 @@ async function measureEndToEnd(
   endpoint: Endpoint,
   count: number,
   prefix: string,
+  target?: Record<string, string>,
 ): Promise<number> {
   let now = new Date(DUE_AT);
   const services = await servicesFor(connectionString, prefix, () => now);
-  await seedSchedules(connectionString, prefix, count, count, endpoint.url);
+  await seedSchedules(connectionString, prefix, count, count, endpoint.url, undefined, target);
   now = new Date(Date.parse(DUE_AT) + 1_000);
   const before = endpoint.received();
   const storage = storageAccessFromConnectionString(connectionString);

@@ -20,7 +20,7 @@ param location string
 @description('Name of the resource group to create; default rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Resource id of the Azure ML workspace (/subscriptions/.../resourceGroups/.../providers/Microsoft.MachineLearningServices/workspaces/<name>). Sets AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP, AML_WORKSPACE_NAME and AML_REGION, and grants AzureML Data Scientist on it. Empty: no workspace; schedules then target pipelines by endpointUrl only.')
+@description('Resource id of the Azure ML workspace (/subscriptions/.../resourceGroups/.../providers/Microsoft.MachineLearningServices/workspaces/<name>). Sets AML_SUBSCRIPTION_ID, AML_RESOURCE_GROUP, AML_WORKSPACE_NAME and AML_REGION, and grants AzureML Data Scientist on it (v1 pipeline runs; v2 batch endpoint invocations and pipeline jobs). Empty: no workspace; schedules then target pipelines by endpointUrl only.')
 param amlWorkspaceResourceId string = ''
 
 @description('Resource ids of the storage accounts behind the Azure ML datastores that change-based schedules watch; each gets Storage Blob Data Reader for the app. The accounts may be in other resource groups or subscriptions.')
@@ -62,6 +62,17 @@ param enableBlobEvents bool = false
 
 @description('With enableBlobEvents, the storage accounts and containers behind the datastores of events-mode schedules: [{ "storageAccountId": "/subscriptions/.../storageAccounts/<name>", "containers": ["<containerName>"] }]. An account takes one system topic only: for an account that has one, use the az commands of docs/change-based.md instead.')
 param blobEventSources array = []
+@description('AML_ARM_BASE_URL: Azure Resource Manager, for Azure ML v2 batch endpoint lookups and pipeline jobs (sovereign clouds: docs/settings.md).')
+param amlArmBaseUrl string = 'https://management.azure.com'
+
+@description('AML_ARM_TOKEN_SCOPE: scope of the token sent to AML_ARM_BASE_URL\'s host (and no other).')
+param amlArmTokenScope string = 'https://management.azure.com/.default'
+
+@description('AML_INVOKE_TOKEN_SCOPE: scope of the token sent to Azure ML v2 batch endpoints (the https://ml.azure.com audience).')
+param amlInvokeTokenScope string = 'https://ml.azure.com/.default'
+
+@description('AML_INVOKE_TOKEN_HOSTS: comma-separated host patterns of batch endpoint scoring URIs, the only hosts that get the invoke token.')
+param amlInvokeTokenHosts string = '*.inference.ml.azure.com'
 
 @description('Node.js major version of the Functions runtime.')
 @allowed(['20', '22'])
@@ -227,6 +238,10 @@ module functionApp 'modules/function-app.bicep' = {
     submitConcurrency: submitConcurrency
     runFollowHours: runFollowHours
     blobEventsQueue: blobEventsQueue
+    amlArmBaseUrl: amlArmBaseUrl
+    amlArmTokenScope: amlArmTokenScope
+    amlInvokeTokenScope: amlInvokeTokenScope
+    amlInvokeTokenHosts: amlInvokeTokenHosts
     enableEntraIdAuth: enableEntraIdAuth
     entraClientId: entraClientId
     entraTenantId: entraTenantId

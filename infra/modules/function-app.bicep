@@ -80,6 +80,17 @@ param submitConcurrency string
 param runFollowHours string
 @description('BLOB_EVENTS_QUEUE: the queue of the app\'s storage that Event Grid writes blob events to.')
 param blobEventsQueue string
+@description('AML_ARM_BASE_URL: Azure Resource Manager, for Azure ML v2 batch endpoint lookups and pipeline jobs.')
+param amlArmBaseUrl string
+
+@description('AML_ARM_TOKEN_SCOPE: scope of the token sent to AML_ARM_BASE_URL\'s host (and no other).')
+param amlArmTokenScope string
+
+@description('AML_INVOKE_TOKEN_SCOPE: scope of the token sent to Azure ML v2 batch endpoints.')
+param amlInvokeTokenScope string
+
+@description('AML_INVOKE_TOKEN_HOSTS: comma-separated host patterns of batch endpoint scoring URIs, the only hosts that get the invoke token.')
+param amlInvokeTokenHosts string
 
 @description('Turns on App Service authentication with Microsoft Entra ID in front of the HTTP API (function keys still apply).')
 param enableEntraIdAuth bool = false
@@ -186,6 +197,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'RUN_FOLLOW_HOURS', value: runFollowHours }
         // The queue trigger of blob events listens to "%BLOB_EVENTS_QUEUE%" (change-based schedules, detection "events").
         { name: 'BLOB_EVENTS_QUEUE', value: blobEventsQueue }
+        // Azure ML v2 (CONTRACT 6, 7): each token to its own hosts only.
+        { name: 'AML_ARM_BASE_URL', value: amlArmBaseUrl }
+        { name: 'AML_ARM_TOKEN_SCOPE', value: amlArmTokenScope }
+        { name: 'AML_INVOKE_TOKEN_SCOPE', value: amlInvokeTokenScope }
+        { name: 'AML_INVOKE_TOKEN_HOSTS', value: amlInvokeTokenHosts }
       ]
     }
   }

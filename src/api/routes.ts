@@ -6,6 +6,7 @@ import { lagRoutes } from "./lag-routes.js";
 import { runRoutes } from "./run-routes.js";
 import { scheduleRoutes, type ScheduleRouteOptions } from "./schedule-routes.js";
 import { submitRoutes } from "./submit-routes.js";
+import { submitAnyTargetRoute } from "./submit-any-route.js";
 
 export interface ApiOptions extends ScheduleRouteOptions {
   /** Further operations (datastores, the local host's) to serve and to document in /openapi.json. */
@@ -34,6 +35,7 @@ export function apiRoutes(options: ApiOptions = {}): ApiRoute[] {
     ...runRoutes(),
     ...lagRoutes(),
     ...submitRoutes(),
+    submitAnyTargetRoute(),
     ...(options.extraRoutes ?? []),
     healthRoute(),
     ...(options.pageRoutes ?? []),

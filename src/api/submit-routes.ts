@@ -7,7 +7,7 @@ import {
   type PipelineRunStatus,
 } from "../pipeline-runs/pipeline-run-status.js";
 import { answerWait, type RunWaitDependencies, type WaitAnswer } from "../pipeline-runs/run-wait.js";
-import { fetchPipelineRunStatus } from "../pipeline-runs/status-client.js";
+import { statusReaders } from "../pipeline-runs/status-readers.js";
 import { newRunId } from "../runs/run-ids.js";
 import {
   newPendingRun,
@@ -62,7 +62,7 @@ export const runWaitSchema = runSchema
   .meta({ id: "RunWait" });
 export type RunWait = z.output<typeof runWaitSchema>;
 
-const SUBMIT_RESPONSES: Record<number, ApiResponseDoc> = {
+export const SUBMIT_RESPONSES: Record<number, ApiResponseDoc> = {
   202: {
     description: "The run, Pending until its submission is done.",
     schema: runSchema,
@@ -163,8 +163,17 @@ async function submitOnce(request: HttpRequest, services: Services, rawTarget: R
   const target = parseInput(targetSchema, rawTarget);
   const targeting = services.targeting;
   const url = allowedSubmitUrlFor(target, targeting.workspace, targeting.endpoints);
-  const created = await services.runs.create(newApiRun(url, apiSubmitBody(body), services.clock()));
-  if (!created.created) throw new Error(`Run for ${url.pathname} was not created`);
+  return acceptSubmission(request, services, newApiRun(url, apiSubmitBody(body), services.clock()));
+}
+
+/** Saves and enqueues an API run, and answers 202 with the wait's Location (CONTRACT 4). */
+export async function acceptSubmission(
+  request: HttpRequest,
+  services: Services,
+  run: NewRunRecord,
+): Promise<HttpResponseInit> {
+  const created = await services.runs.create(run);
+  if (!created.created) throw new Error(`Run ${run.id} was not created`);
   await enqueueNewRun({ runs: services.runs, queue: services.runQueue, log: services.log }, created.run);
   return {
     status: 202,
@@ -191,19 +200,16 @@ export function newApiRun(endpointUrl: URL, body: ReturnType<typeof apiSubmitBod
 }
 
 export function waitDependencies(services: Services): RunWaitDependencies {
-  const { settings } = services;
-  const endpointPolicy = services.targeting.endpoints;
+  const readers = statusReaders(
+    services.settings,
+    services.credential,
+    services.targeting.endpoints,
+    STATUS_TIMEOUT_MS,
+  );
   return {
     checks: services.statusChecks,
-    fetchStatus: (url) =>
-      fetchPipelineRunStatus({
-        url,
-        tokenProvider: services.credential,
-        tokenScope: settings.AML_TOKEN_SCOPE,
-        tokenHosts: settings.AML_TOKEN_HOSTS,
-        endpointPolicy,
-        timeoutMs: STATUS_TIMEOUT_MS,
-      }),
+    fetchStatus: (url) => readers.pipelineRun(url),
+    fetchJobStatus: (url) => readers.job(url),
     clock: services.clock,
     log: services.log,
   };
@@ -274,6 +280,8 @@ function waitProblem(status: number, detail: string, run: RunWait): HttpResponse
       runStatus: run.status,
       pipelineRunId: run.pipelineRunId,
       pipelineStatus: run.pipelineStatus,
+      // A v2 job's own word (CONTRACT 7), so that a failed Logic App step shows Canceled, not only the run's.
+      pipelineStatusDetail: run.pipelineStatusDetail,
     },
   };
 }

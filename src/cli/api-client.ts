@@ -106,6 +106,11 @@ export class SchedulerClient {
     return this.send("POST", path, body);
   }
 
+  /** POST /submit: any target, v1 or Azure ML v2, with a schedule's fields (CONTRACT 4). */
+  submitAny(body: Record<string, unknown>): Promise<ApiAnswer<Run>> {
+    return this.send("POST", "/submit", body);
+  }
+
   /** One poll of a wait Location (relative to the API's host, as the API gives it). */
   pollWait(location: string): Promise<ApiAnswer<RunWait>> {
     return this.send("GET", new URL(location, this.origin()).toString());

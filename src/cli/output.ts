@@ -27,6 +27,12 @@ export function targetText(target: Schedule["target"]): string {
   const version = target.pipelineVersion === undefined ? "" : ` v${target.pipelineVersion}`;
   if (target.pipelineEndpointId !== undefined) return `endpoint ${target.pipelineEndpointId}${version}`;
   if (target.pipelineEndpointName !== undefined) return `endpoint "${target.pipelineEndpointName}"${version}`;
+  const deployment = target.deployment === undefined ? "" : ` (${target.deployment})`;
+  if (target.batchEndpoint !== undefined) return `batch endpoint ${target.batchEndpoint}${deployment}`;
+  if (target.batchEndpointUrl !== undefined) return `${target.batchEndpointUrl}${deployment}`;
+  if (target.pipelineComponent !== undefined) {
+    return `component ${target.pipelineComponent}@${target.version ?? "latest"}${target.compute === undefined ? "" : ` on ${target.compute}`}`;
+  }
   return target.endpointUrl ?? "";
 }
 
@@ -118,7 +124,15 @@ export function runDetails(run: Run | RunWait): string {
     ["Attempts", String(run.attempts)],
     ["Pipeline run", run.pipelineRunId ?? "-"],
   ];
-  if ("pipelineStatus" in run) pairs.push(["Pipeline run status", run.pipelineStatus ?? "-"]);
+  if ("pipelineStatus" in run) {
+    // A v2 job's own word (Completed, Queued, ...) beside the run's (CONTRACT 7), when they differ.
+    const detail = "pipelineStatusDetail" in run ? run.pipelineStatusDetail : null;
+    const status = run.pipelineStatus ?? "-";
+    pairs.push([
+      "Pipeline run status",
+      detail === null || detail === status ? status : `${status} (${detail})`,
+    ]);
+  }
   pairs.push(["Duration", durationText(run.durationMs)]);
   if (run.studioUrl !== null) pairs.push(["Studio", run.studioUrl]);
   if (run.error !== null) pairs.push(["Error", run.error]);

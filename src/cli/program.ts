@@ -16,8 +16,10 @@ import {
   scheduleDetails,
   schedulesTable,
 } from "./output.js";
+import { isV2Target } from "../schedules/target-rules.js";
 import {
   addScheduleFlags,
+  addV2TargetFlags,
   dataPathsFromFlags,
   FlagError,
   parametersFromFlags,
@@ -25,6 +27,8 @@ import {
   type ScheduleFlags,
 } from "./schedule-flags.js";
 import { scheduleFieldsFromSdkYaml, SdkYamlError } from "./sdk-schedule-yaml.js";
+import { isV2ScheduleYaml, scheduleFieldsFromV2Yaml, V2YamlError } from "./v2-schedule-yaml.js";
+import { addMigrateCommand, fieldsFromScheduleFile, submitBodyV2 } from "./v2-commands.js";
 
 /** `aml-schedule`: the scheduler's HTTP API from a shell, in the spirit of the SDK's Schedule class. */
 
@@ -61,6 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       error instanceof ConnectionError ||
       error instanceof FlagError ||
       error instanceof SdkYamlError ||
+      error instanceof V2YamlError ||
       error instanceof WaitEndedError
     ) {
       io.stderr(`Error: ${error.message}`);
@@ -104,14 +109,27 @@ export function buildProgram(io: CliIo): Command {
     program.command(name).description(description).exitOverride();
 
   addScheduleFlags(
-    subcommand("create", "Create a schedule, from flags or from an SDK Schedule.load_yaml file.")
+    subcommand(
+      "create",
+      "Create a schedule, from flags, an SDK v1 Schedule.load_yaml file or an Azure ML v2 schedule YAML.",
+    )
       .argument("<name>", "the schedule's name")
-      .option("--file <path>", "YAML as read by the SDK's Schedule.load_yaml; flags override it")
+      .option(
+        "--file <path>",
+        "YAML as the SDK v1's Schedule.load_yaml or `az ml schedule create` (v2) reads it; flags override it",
+      )
       .option("--disabled", "create it Disabled"),
   ).action(async (name: string, flags: ScheduleFlags & { file?: string }, command: Command) => {
     const { client, print } = context(command);
     const fromFile =
-      flags.file === undefined ? {} : scheduleFieldsFromSdkYaml(await readFile(flags.file, "utf8"));
+      flags.file === undefined
+        ? {}
+        : fieldsFromScheduleFile(await readFile(flags.file, "utf8"), flags, name, {
+            v1: scheduleFieldsFromSdkYaml,
+            v2: scheduleFieldsFromV2Yaml,
+            isV2: isV2ScheduleYaml,
+            note: (line) => io.stderr(`Note: ${line}`),
+          });
     const fromFlags = scheduleFieldsFromFlags(flags);
     const trigger =
       fromFile.trigger === undefined && fromFlags.trigger === undefined
@@ -161,7 +179,7 @@ export function buildProgram(io: CliIo): Command {
     const { client, print } = context(command);
     const current = await client.getSchedule(idOrName);
     const patch = {
-      ...scheduleFieldsFromFlags(flags),
+      ...scheduleFieldsFromFlags(flags, isV2Target(current.target)),
       ...(flags.name === undefined ? {} : { name: flags.name }),
     };
     if (Object.keys(patch).length === 0)
@@ -235,9 +253,11 @@ export function buildProgram(io: CliIo): Command {
       print(run, () => runDetails(run));
     });
 
-  subcommand(
-    "submit",
-    "Submit a pipeline once, as Logic Apps and Data Factory do; --wait follows it to the end.",
+  addV2TargetFlags(
+    subcommand(
+      "submit",
+      "Submit a pipeline (v1) or an Azure ML v2 target once, as Logic Apps and Data Factory do; --wait follows it to the end.",
+    ),
   )
     .option("--pipeline-id <id>", "a published pipeline")
     .option("--pipeline-endpoint-id <id>", "a pipeline endpoint")
@@ -260,20 +280,29 @@ export function buildProgram(io: CliIo): Command {
     .action(async (flags: SubmitFlags, command: Command) => {
       const { client, print } = context(command);
       const json = command.optsWithGlobals<GlobalOptions>().json === true;
-      const target = submitTarget(flags);
-      const body: Record<string, unknown> = { ExperimentName: flags.experiment };
-      if (flags.param !== undefined) body.ParameterAssignments = parametersFromFlags(flags.param);
-      if (flags.dataPath !== undefined) {
-        body.DataPathAssignments = Object.fromEntries(
-          Object.entries(dataPathsFromFlags(flags.dataPath)).map(([name, path]) => [
-            name,
-            { DataStoreName: path.dataStoreName, RelativePath: path.relativePath },
-          ]),
-        );
+      const v2Body = submitBodyV2(flags);
+      let accepted;
+      if (v2Body !== undefined) {
+        if (flags.pipelineId !== undefined || flags.pipelineEndpointId !== undefined) {
+          throw new FlagError("Give one target: a v1 pipeline or an Azure ML v2 target, not both");
+        }
+        accepted = await client.submitAny(v2Body);
+      } else {
+        const target = submitTarget(flags);
+        const body: Record<string, unknown> = { ExperimentName: flags.experiment };
+        if (flags.param !== undefined) body.ParameterAssignments = parametersFromFlags(flags.param);
+        if (flags.dataPath !== undefined) {
+          body.DataPathAssignments = Object.fromEntries(
+            Object.entries(dataPathsFromFlags(flags.dataPath)).map(([name, path]) => [
+              name,
+              { DataStoreName: path.dataStoreName, RelativePath: path.relativePath },
+            ]),
+          );
+        }
+        if (flags.description !== undefined) body.Description = flags.description;
+        if (flags.continueOnStepFailure) body.ContinueOnStepFailure = true;
+        accepted = await client.submit(target, body);
       }
-      if (flags.description !== undefined) body.Description = flags.description;
-      if (flags.continueOnStepFailure) body.ContinueOnStepFailure = true;
-      const accepted = await client.submit(target, body);
       if (!flags.wait) {
         print(accepted.body, () => runDetails(accepted.body));
         return;
@@ -300,10 +329,11 @@ export function buildProgram(io: CliIo): Command {
           print(answer.body, () => runDetails(answer.body));
           return;
         }
-        const state = `${answer.body.status}/${answer.body.pipelineStatus ?? "-"}`;
+        const state = `${answer.body.status}/${answer.body.pipelineStatus ?? "-"}/${answer.body.pipelineStatusDetail ?? "-"}`;
         if (state !== lastState) {
+          const detail = answer.body.pipelineStatusDetail;
           io.stderr(
-            `  run ${answer.body.status}, pipeline run ${answer.body.pipelineStatus ?? "not started"}`,
+            `  run ${answer.body.status}, pipeline run ${answer.body.pipelineStatus ?? "not started"}${detail === null || detail === answer.body.pipelineStatus ? "" : ` (${detail})`}`,
           );
           lastState = state;
         }
@@ -311,10 +341,12 @@ export function buildProgram(io: CliIo): Command {
       }
     });
 
+  addMigrateCommand(subcommand, context, io);
+
   return program;
 }
 
-interface SubmitFlags {
+interface SubmitFlags extends ScheduleFlags {
   pipelineId?: string;
   pipelineEndpointId?: string;
   pipelineVersion?: string;

@@ -15,6 +15,13 @@ export interface ScheduleFlags {
   pipelineEndpointName?: string;
   pipelineVersion?: string;
   endpointUrl?: string;
+  batchEndpoint?: string;
+  batchEndpointUrl?: string;
+  deployment?: string;
+  pipelineComponent?: string;
+  componentVersion?: string;
+  compute?: string;
+  output?: string[];
   param?: string[];
   dataPath?: string[];
   continueOnStepFailure?: boolean;
@@ -41,9 +48,28 @@ export interface ScheduleFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The Azure ML v2 target flags (CONTRACT 7), shared by `create`, `update`, `submit` and `migrate`. */
+export function addV2TargetFlags(command: Command): Command {
+  return command
+    .option("--batch-endpoint <name>", "target (Azure ML v2): a batch endpoint of the workspace")
+    .option("--batch-endpoint-url <url>", "target (Azure ML v2): a batch endpoint's scoring URI")
+    .option("--deployment <name>", "the batch endpoint's deployment (default: its default deployment)")
+    .option(
+      "--pipeline-component <name>",
+      "target (Azure ML v2): a pipeline component, run as a pipeline job",
+    )
+    .option("--component-version <version>", "the component's version (default: latest)")
+    .option("--compute <name>", "the pipeline job's default compute")
+    .option(
+      "--output <name=datastore:path>",
+      "a v2 output, e.g. scores=workspaceblobstore:scored/{runId}/ (repeatable; a trailing / is a folder)",
+      collect,
+    );
+}
+
 /** Adds the schedule flags to a command (`create` and `update` share them). */
 export function addScheduleFlags(command: Command): Command {
-  return command
+  return addV2TargetFlags(command)
     .option("--description <text>", "description")
     .option("--experiment <name>", "experiment name (ExperimentName); cannot change after creation")
     .option("--pipeline-id <id>", "target: published pipeline id")
@@ -88,7 +114,32 @@ export function targetFromFlags(flags: ScheduleFlags): Record<string, string> | 
   if (flags.pipelineEndpointName !== undefined) target.pipelineEndpointName = flags.pipelineEndpointName;
   if (flags.endpointUrl !== undefined) target.endpointUrl = flags.endpointUrl;
   if (flags.pipelineVersion !== undefined) target.pipelineVersion = flags.pipelineVersion;
+  Object.assign(target, v2TargetFromFlags(flags));
   return Object.keys(target).length === 0 ? undefined : target;
+}
+
+/** The v2 target fields the flags give (empty when none). */
+export function v2TargetFromFlags(flags: ScheduleFlags): Record<string, string> {
+  const target: Record<string, string> = {};
+  if (flags.batchEndpoint !== undefined) target.batchEndpoint = flags.batchEndpoint;
+  if (flags.batchEndpointUrl !== undefined) target.batchEndpointUrl = flags.batchEndpointUrl;
+  if (flags.deployment !== undefined) target.deployment = flags.deployment;
+  if (flags.pipelineComponent !== undefined) target.pipelineComponent = flags.pipelineComponent;
+  if (flags.componentVersion !== undefined) target.version = flags.componentVersion;
+  if (flags.compute !== undefined) target.compute = flags.compute;
+  return target;
+}
+
+/** `name=datastore:path` pairs as v2 outputs (CONTRACT 1); the kind follows the trailing `/`. */
+export function outputsFromFlags(
+  pairs: readonly string[],
+): Record<string, { datastoreName: string; path: string }> {
+  return Object.fromEntries(
+    Object.entries(dataPathsFromFlags(pairs, "--output")).map(([name, path]) => [
+      name,
+      { datastoreName: path.dataStoreName, path: path.relativePath },
+    ]),
+  );
 }
 
 /** The trigger fields given by flags (without `type` when no kind-specific flag says which). */
@@ -132,15 +183,24 @@ export function triggerFromFlags(flags: ScheduleFlags): Record<string, unknown> 
   return Object.keys(trigger).length === 0 ? undefined : trigger;
 }
 
-/** Every schedule field the flags give, as in POST /schedules and in a merge patch. */
-export function scheduleFieldsFromFlags(flags: ScheduleFlags): Record<string, unknown> {
+/**
+ * Every schedule field the flags give, as in POST /schedules and in a merge patch. Parameter values are typed for a
+ * v2 target (typedParametersFromFlags): one the flags name, or `v2Target` (the schedule's own, for `update`).
+ */
+export function scheduleFieldsFromFlags(flags: ScheduleFlags, v2Target = false): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (flags.description !== undefined) fields.description = flags.description;
   if (flags.experiment !== undefined) fields.experimentName = flags.experiment;
   const target = targetFromFlags(flags);
   if (target !== undefined) fields.target = target;
-  if (flags.param !== undefined) fields.parameterAssignments = parametersFromFlags(flags.param);
+  if (flags.param !== undefined) {
+    fields.parameterAssignments =
+      v2Target || Object.keys(v2TargetFromFlags(flags)).length > 0
+        ? typedParametersFromFlags(flags.param)
+        : parametersFromFlags(flags.param);
+  }
   if (flags.dataPath !== undefined) fields.dataPathAssignments = dataPathsFromFlags(flags.dataPath);
+  if (flags.output !== undefined) fields.outputs = outputsFromFlags(flags.output);
   if (flags.continueOnStepFailure !== undefined) fields.continueOnStepFailure = flags.continueOnStepFailure;
   if (flags.catchUp !== undefined || flags.maxCatchUpRuns !== undefined) {
     fields.policy = {
@@ -161,15 +221,37 @@ export function parametersFromFlags(pairs: readonly string[]): Record<string, st
   return Object.fromEntries(pairs.map((pair) => splitPair(pair, "--param")));
 }
 
+/**
+ * `name=value` pairs for a v2 target, whose Literal inputs carry their JSON value as given (CONTRACT 7): a JSON
+ * number or `true` / `false` is that value, anything else text. (A v1 target gets text, as the SDK sends it.)
+ */
+export function typedParametersFromFlags(
+  pairs: readonly string[],
+): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(parametersFromFlags(pairs)).map(([name, text]) => [name, typedValue(text)]),
+  );
+}
+
+/** JSON's number grammar (RFC 8259 6); an integer beyond 2^53 stays text rather than lose digits. */
+function typedValue(text: string): string | number | boolean {
+  if (text === "true" || text === "false") return text === "true";
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return text;
+  const number = Number(text);
+  const integerText = /^-?\d+$/.test(text);
+  return Number.isFinite(number) && (!integerText || Number.isSafeInteger(number)) ? number : text;
+}
+
 /** `name=datastore:relative/path` pairs. */
 export function dataPathsFromFlags(
   pairs: readonly string[],
+  flag = "--data-path",
 ): Record<string, { dataStoreName: string; relativePath: string }> {
   return Object.fromEntries(
     pairs.map((pair) => {
-      const [name, value] = splitPair(pair, "--data-path");
+      const [name, value] = splitPair(pair, flag);
       const colon = value.indexOf(":");
-      if (colon <= 0) throw new FlagError(`--data-path takes name=datastore:path, not ${pair}`);
+      if (colon <= 0) throw new FlagError(`${flag} takes name=datastore:path, not ${pair}`);
       return [name, { dataStoreName: value.slice(0, colon), relativePath: value.slice(colon + 1) }];
     }),
   );

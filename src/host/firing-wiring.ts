@@ -7,6 +7,8 @@ import { newScheduleRun, type RunTargeting } from "../submit/new-run.js";
 import { decideBeforeFirstPost, FIRST_POST_DECISIONS } from "../submit/first-post-decisions.js";
 import { SubmissionGate } from "../submit/submission-gate.js";
 import { lookAheadHorizon } from "../scheduling/look-ahead.js";
+import { v2TargetingFromSettings } from "../submit/v2/v2-targeting.js";
+import { withV2Submissions } from "./v2-wiring.js";
 import type { SchedulingDependencies } from "../scheduling/scheduling-pass.js";
 import { startFollowing } from "../following/follower.js";
 import { overlapStep } from "../run-policies/overlap-step.js";
@@ -21,6 +23,7 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
   return {
     workspace: settings,
     endpoints: { allowedHosts: settings.ALLOWED_ENDPOINT_HOSTS, allowLoopback: allowLoopbackEndpoints },
+    v2: v2TargetingFromSettings(settings, allowLoopbackEndpoints),
   };
 }
 
@@ -53,11 +56,11 @@ export function schedulingDependencies(
   };
 }
 
-/** The queue worker over the host's stores, queue, credential and the AML token rules of CONTRACT 3. */
+/** The queue worker over the host's stores, queue, credential and the token rules of CONTRACT 3 (v2 runs: 6, 7). */
 export function submissionDependencies(services: Services): SubmissionDependencies {
   const { settings } = services;
   const endpointPolicy = services.targeting.endpoints;
-  return {
+  return withV2Submissions(services, SUBMIT_TIMEOUT_MS, {
     runs: services.runs,
     queue: services.runQueue,
     post: (run) =>
@@ -80,7 +83,7 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     firstPostSteps: [overlapStep(services.policies)],
     afterSubmitted: (run) => startFollowing(followDependencies(services), run),
     gate: services.submissionGate,
-  };
+  });
 }
 
 /** The instance's one submission gate: SUBMIT_CONCURRENCY POSTs in flight, 429s slowing all of them. */

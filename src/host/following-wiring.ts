@@ -2,16 +2,19 @@ import type { GetServices, Services } from "../api/services.js";
 import { waitDependencies } from "../api/submit-routes.js";
 import { FOLLOW_UP_QUEUE_NAME, followUpMessageSchema } from "../following/follow-up-queue.js";
 import { followUpRun, type FollowDependencies } from "../following/follower.js";
-import { readV1PipelineStatus, type PipelineStatusReader } from "../pipeline-runs/pipeline-status-reading.js";
+import {
+  readRunStatusThroughWait,
+  type PipelineStatusReader,
+} from "../pipeline-runs/pipeline-status-reading.js";
 import { handleRunEnd } from "../run-policies/run-endings.js";
 import type { QueueTriggerSpec } from "./trigger-list.js";
 
 /**
- * The status of any submitted run, through the per-run limit of `/runs/{id}/wait`. v1 runs are read at their
- * PipelineRuns URL; the v2 job read joins here by the run's target kind.
+ * The status of any submitted run, through the per-run limit of `/runs/{id}/wait`: v1 runs at their PipelineRuns
+ * URL, v2 runs at their job's Resource Manager URL (the wait reads by the run's target kind, run-status.ts).
  */
 export function pipelineStatusReader(services: Services): PipelineStatusReader {
-  return (run) => readV1PipelineStatus(waitDependencies(services), run);
+  return (run) => readRunStatusThroughWait(waitDependencies(services), run);
 }
 
 /** The follower over the host's stores, queues and status reads (CONTRACT 4). */

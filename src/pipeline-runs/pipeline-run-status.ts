@@ -93,6 +93,26 @@ export function pipelineRunStatusUrl(endpointUrl: string, pipelineRunId: string)
   return new URL(`${url.origin}${workspacePath}/PipelineRuns/${encodeURIComponent(pipelineRunId)}`);
 }
 
+/**
+ * Where a run's status is read, by its target kind: the v1 pipeline run (CONTRACT 4: the submit URL cut before
+ * `/PipelineRuns/`) or the v2 job (CONTRACT 7: Resource Manager `…/jobs/{jobName}`, kept in the run once known).
+ */
+export type RunStatusLocation = { kind: "pipelineRun" | "job"; url: URL };
+
+export function runStatusLocation(
+  run: Pick<RunRecord, "endpointUrl" | "pipelineRunId" | "v2">,
+): RunStatusLocation | undefined {
+  if (run.pipelineRunId === null) return undefined;
+  if (run.v2 !== undefined) {
+    const statusUrl = run.v2.statusUrl;
+    return statusUrl === undefined || !URL.canParse(statusUrl)
+      ? undefined
+      : { kind: "job", url: new URL(statusUrl) };
+  }
+  const url = pipelineRunStatusUrl(run.endpointUrl, run.pipelineRunId);
+  return url === undefined ? undefined : { kind: "pipelineRun", url };
+}
+
 /** The last thing learnt about a run's pipeline run, shared by every instance answering its wait. */
 export interface StatusCheck {
   runId: string;
@@ -124,7 +144,7 @@ export type WaitVerdict =
 
 /** What the wait of `run` answers at `now`, given the last status check; pure. */
 export function planWait(
-  run: Pick<RunRecord, "status" | "error" | "pipelineRunId" | "endpointUrl" | "nextAttemptAt">,
+  run: Pick<RunRecord, "status" | "error" | "pipelineRunId" | "endpointUrl" | "nextAttemptAt" | "v2">,
   check: StatusCheck | undefined,
   now: Date,
   intervalMs = STATUS_REFRESH_INTERVAL_MS,
@@ -139,9 +159,7 @@ export function planWait(
   if (run.status === "Skipped") return { kind: "skipped", message: run.error ?? "The run was skipped." };
   // Held until an earlier run of its schedule ends (CONTRACT 2.5, bufferOne): that may take as long as a run does.
   if (run.status === "Deferred") return { kind: "pending", retryAfterSeconds: MAX_RETRY_AFTER_SECONDS };
-  if (run.pipelineRunId === null || pipelineRunStatusUrl(run.endpointUrl, run.pipelineRunId) === undefined) {
-    return { kind: "untracked" };
-  }
+  if (runStatusLocation(run) === undefined) return { kind: "untracked" };
   if (check?.status === "Finished") return { kind: "finished" };
   if (check?.status === "Failed" || check?.status === "Canceled")
     return { kind: "ended", status: check.status };

@@ -18,10 +18,11 @@ export type PipelineStatusReading =
 export type PipelineStatusReader = (run: RunRecord) => Promise<PipelineStatusReading>;
 
 /**
- * The v1 reading: the wait's own answer for a Submitted run (`answerWait`), which asks Azure ML only when the last
- * read is older than the interval and this caller wins the claim on it.
+ * The reading of any run, v1 pipeline run or v2 job (answerWait reads by the run's target kind, run-status.ts): the
+ * wait's own answer for a Submitted run, which asks Azure ML only when the last read is older than the interval and
+ * this caller wins the claim on it.
  */
-export async function readV1PipelineStatus(
+export async function readRunStatusThroughWait(
   deps: RunWaitDependencies,
   run: RunRecord,
 ): Promise<PipelineStatusReading> {

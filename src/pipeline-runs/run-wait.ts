@@ -1,18 +1,21 @@
 import type { RunRecord } from "../runs/run-record.js";
 import {
-  pipelineRunStatusUrl,
   planWait,
   STATUS_REFRESH_INTERVAL_MS,
   type StatusCheck,
   type WaitVerdict,
 } from "./pipeline-run-status.js";
 import type { StatusOutcome } from "./status-client.js";
+import { readRunStatus } from "./run-status.js";
 import type { StatusCheckStore, StoredStatusCheck } from "./status-store.js";
 
 /** What `GET /runs/{id}/wait` needs: the status checks, one GET of a status URL, and the clock. */
 export interface RunWaitDependencies {
   checks: StatusCheckStore;
+  /** One GET of a v1 pipeline run's status. */
   fetchStatus(url: URL): Promise<StatusOutcome>;
+  /** One GET of a v2 job's status (CONTRACT 7); a host without it reports v2 runs as unreadable. */
+  fetchJobStatus?(url: URL): Promise<StatusOutcome>;
   clock(): Date;
   /** STATUS_REFRESH_INTERVAL_MS outside tests. */
   intervalMs?: number;
@@ -63,9 +66,17 @@ async function refreshCheck(
   claimed: StoredStatusCheck,
 ): Promise<StatusCheck> {
   const { etag: _etag, ...base } = claimed;
-  const url = pipelineRunStatusUrl(run.endpointUrl, run.pipelineRunId ?? "");
-  if (url === undefined) throw new Error(`Run ${run.id} has no status URL; planWait should have said so`);
-  const outcome = await deps.fetchStatus(url);
+  const outcome = await readRunStatus(run, {
+    pipelineRun: (url) => deps.fetchStatus(url),
+    job: (url) =>
+      deps.fetchJobStatus?.(url) ??
+      Promise.resolve({
+        kind: "final",
+        httpStatus: null,
+        message: "This host reads no Azure ML v2 job status",
+      }),
+  });
+  if (outcome === undefined) throw new Error(`Run ${run.id} has no status URL; planWait should have said so`);
   const check: StatusCheck =
     outcome.kind === "status"
       ? { ...base, status: outcome.status, detail: outcome.detail, failure: null }

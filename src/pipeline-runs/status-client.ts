@@ -15,6 +15,10 @@ export interface StatusRequest extends AmlAccess {
   url: URL;
   timeoutMs: number;
   fetchImpl?: typeof fetch;
+  /** How the answer reads: a v1 PipelineRunEntity (the default) or a v2 job (job-status.ts). */
+  readStatus?: (body: unknown) => ReportedStatus | undefined;
+  /** What the answer is, for the message when it cannot be read. */
+  answerKind?: string;
 }
 
 const MAX_MESSAGE_LENGTH = 500;
@@ -43,12 +47,12 @@ export async function fetchPipelineRunStatus(request: StatusRequest): Promise<St
   }
   const status = response.status;
   if (status >= 200 && status < 300) {
-    const reported = reportedStatusOf(parseJson(text));
+    const reported = (request.readStatus ?? reportedStatusOf)(parseJson(text));
     if (reported !== undefined) return { kind: "status", ...reported };
     return {
       kind: "final",
       httpStatus: status,
-      message: `The answer of ${url.host} is not a pipeline run with a readable Status`,
+      message: `The answer of ${url.host} is not ${request.answerKind ?? "a pipeline run with a readable Status"}`,
     };
   }
   const message = redact(`${url.host} answered ${status}: ${summary(text)}`, token);

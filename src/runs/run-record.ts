@@ -38,6 +38,32 @@ export const changedBlobSchema = z
   .meta({ id: "ChangedBlob" });
 export type ChangedBlob = z.output<typeof changedBlobSchema>;
 
+/**
+ * What an Azure ML v2 run sends, and where (CONTRACT 7). v1 runs have none: they POST `request` to `endpointUrl`,
+ * and runs stored before v2 existed read as v1.
+ * - `batchEndpoint`: `request` is the invoke body; `endpointUrl` the scoring URI (a `batchEndpointUrl` target's, or
+ *   the one the lookup of `endpointName` found, written at submission).
+ * - `pipelineComponent`: `request` is the pipeline job (its `componentId` final once `latest` is read); `endpointUrl`
+ *   the job's Resource Manager URL, named `jobName` after the run id, PUT once and read for the status.
+ * `statusUrl` is where the job's status is read, once known.
+ */
+export const V2_RUN_KINDS = ["batchEndpoint", "pipelineComponent"] as const;
+export type V2RunKind = (typeof V2_RUN_KINDS)[number];
+
+export interface V2RunTarget {
+  kind: V2RunKind;
+  /** batchEndpoint by name: looked up through Resource Manager at submission. */
+  endpointName?: string;
+  /** Sent as `azureml-model-deployment`. */
+  deployment?: string;
+  /** pipelineComponent: its name, and the version asked for (`null`: the latest, read at submission). */
+  component?: string;
+  version?: string | null;
+  jobName?: string;
+  statusUrl?: string;
+}
+
+/** The run's own fields, as the API returns them (the derived ones are added in runSchema). */
 const runFieldsSchema = z
   .object({
     id: z.string(),
@@ -78,6 +104,10 @@ const runFieldsSchema = z
       description:
         "When the service read that the pipeline run had ended (Finished, Failed or Canceled); null until then.",
     }),
+    targetKind: z.enum(V2_RUN_KINDS).optional().meta({
+      description:
+        "Azure ML v2 runs only: `batchEndpoint` (request is the invoke body) or `pipelineComponent` (the job).",
+    }),
   })
   .meta({ description: "A run's own fields, as the run store keeps them." });
 export type RunFields = z.output<typeof runFieldsSchema>;
@@ -86,9 +116,11 @@ export type RunFields = z.output<typeof runFieldsSchema>;
 export const runSchema = runFieldsSchema.extend(runDerivedFields).meta({ id: "Run" });
 export type Run = z.output<typeof runSchema>;
 
-export interface RunRecord extends RunFields {
+export interface RunRecord extends Omit<RunFields, "targetKind"> {
   /** The resolved submit URL (CONTRACT 1 target rules), checked again against the allowed hosts at submit time. */
   endpointUrl: string;
+  /** Azure ML v2 runs only (CONTRACT 7). */
+  v2?: V2RunTarget;
   /** While a retry waits: when the next POST may be made. */
   nextAttemptAt: string | null;
   /**
@@ -109,7 +141,7 @@ export type PendingRunFields = Pick<
   NewRunRecord,
   "id" | "scheduleId" | "scheduleName" | "reason" | "scheduledFor" | "createdAt" | "request" | "endpointUrl"
 > &
-  Partial<Pick<NewRunRecord, "changedBlob">>;
+  Partial<Pick<NewRunRecord, "changedBlob" | "v2">>;
 
 export function newPendingRun(fields: PendingRunFields): NewRunRecord {
   return {
@@ -156,9 +188,10 @@ export function toRunResponse(record: RunRecord): Run {
     followStoppedAt: _followStoppedAt,
     endHandledAt: _endHandledAt,
     etag: _etag,
+    v2,
     ...run
   } = record;
-  return { ...run, ...derivedRunFields(record) };
+  return { ...run, ...(v2 === undefined ? {} : { targetKind: v2.kind }), ...derivedRunFields(record) };
 }
 
 export function toLastRun(record: RunRecord): LastRun {

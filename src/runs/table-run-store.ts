@@ -22,6 +22,7 @@ import {
   type RunRecord,
   type RunReason,
   type RunStatus,
+  type V2RunTarget,
 } from "./run-record.js";
 import {
   firstUnsettledCheckAt,
@@ -233,6 +234,7 @@ function runToEntity(run: NewRunRecord): RunEntity {
     changedBlob: run.changedBlob === null ? null : JSON.stringify(run.changedBlob),
     fireLagMs: run.fireLagMs,
     endpointUrl: run.endpointUrl,
+    v2: run.v2 === undefined ? null : JSON.stringify(run.v2),
     nextAttemptAt: run.nextAttemptAt,
     pipelineStatus: run.pipelineStatus,
     pipelineStatusDetail: run.pipelineStatusDetail === null ? null : run.pipelineStatusDetail.slice(0, CHUNK),
@@ -256,6 +258,7 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
   let request = "";
   for (let index = 0; index < chunks; index++) request += text(`request${index}`) ?? "";
   const changedBlob = text("changedBlob");
+  const v2 = text("v2");
   return {
     id: text("runId") ?? "",
     scheduleId: text("scheduleId"),
@@ -273,6 +276,8 @@ function entityToRun(entity: Record<string, unknown> & { etag?: string }): RunRe
     fireLagMs: typeof entity.fireLagMs === "number" ? entity.fireLagMs : null,
     request: request ? (JSON.parse(request) as Record<string, unknown>) : {},
     endpointUrl: text("endpointUrl") ?? "",
+    // Runs written before v2 have no such column: they are v1 runs.
+    ...(v2 === null ? {} : { v2: JSON.parse(v2) as V2RunTarget }),
     nextAttemptAt: text("nextAttemptAt"),
     pipelineStatus: pipelineStatusOf(entity.pipelineStatus),
     pipelineStatusDetail: text("pipelineStatusDetail"),

@@ -12,6 +12,8 @@ import { detectionOf, type DatastoreTrigger, type Trigger } from "../recurrence/
 import type { Settings } from "../settings/settings.js";
 import type { ScheduleListPage, ScheduleListQuery, ScheduleStore } from "../state/schedule-store.js";
 import { allowedSubmitUrlFor, type WorkspaceSettings } from "../submit/endpoint-url.js";
+import { checkV2Target, v2TargetingFromSettings } from "../submit/v2/v2-targeting.js";
+import { isV2Target, targetFieldIssues } from "../schedules/target-rules.js";
 import {
   activatesSchedule,
   timingOnCreate,
@@ -26,7 +28,7 @@ import {
   PATCHABLE_FIELDS,
   scheduleDefinitionSchema,
   scheduleNameSchema,
-  targetSchema,
+  TARGET_KINDS,
   type ScheduleDefinition,
   type ScheduleStatus,
 } from "../schedules/schema.js";
@@ -34,7 +36,9 @@ import {
 /** The schedule use cases of the HTTP API (CONTRACT 1, 4), over a ScheduleStore, at one instant `now`. */
 export interface ScheduleUseCaseContext {
   store: ScheduleStore;
-  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS" | "ALLOWED_NOTIFY_HOSTS"> & WorkspaceSettings;
+  settings: Pick<Settings, "ALLOWED_ENDPOINT_HOSTS" | "ALLOWED_NOTIFY_HOSTS"> &
+    WorkspaceSettings &
+    Partial<Pick<Settings, "AML_ARM_BASE_URL" | "AML_INVOKE_TOKEN_HOSTS">>;
   now: Date;
   /** The local host allows loopback endpoints over http (CONTRACT 5); the Azure app does not. */
   allowLoopbackEndpoints: boolean;
@@ -247,11 +251,20 @@ async function validateDefinition(
   input: unknown,
 ): Promise<ScheduleDefinition> {
   const definition = parseInput(scheduleDefinitionSchema, input);
-  // A target must resolve to an allowed URL now, not fail on every run later (CONTRACT 3).
-  allowedSubmitUrlFor(definition.target, context.settings, {
-    allowedHosts: context.settings.ALLOWED_ENDPOINT_HOSTS,
-    allowLoopback: context.allowLoopbackEndpoints,
-  });
+  const issues = targetFieldIssues(definition);
+  if (issues.length > 0) throw new ValidationError(issues);
+  // A target must resolve to an allowed URL now, not fail on every run later (CONTRACT 3, 7).
+  if (isV2Target(definition.target)) {
+    checkV2Target(
+      definition.target,
+      v2TargetingFromSettings(context.settings, context.allowLoopbackEndpoints),
+    );
+  } else {
+    allowedSubmitUrlFor(definition.target, context.settings, {
+      allowedHosts: context.settings.ALLOWED_ENDPOINT_HOSTS,
+      allowLoopback: context.allowLoopbackEndpoints,
+    });
+  }
   if (definition.notify !== undefined) {
     checkNotifyUrlAllowed(new URL(definition.notify.url), {
       allowedHosts: context.settings.ALLOWED_NOTIFY_HOSTS,
@@ -319,8 +332,7 @@ function withoutIntervalOfLeftMode(current: Trigger, triggerPatch: JsonObject): 
 }
 
 function namesAnotherTargetKind(targetPatch: JsonObject, current: ScheduleDefinition["target"]): boolean {
-  const kinds = Object.keys(targetSchema.shape).filter((key) => key !== "pipelineVersion");
-  return kinds.some(
+  return TARGET_KINDS.some(
     (kind) => targetPatch[kind] !== undefined && targetPatch[kind] !== null && !Object.hasOwn(current, kind),
   );
 }

@@ -33,9 +33,24 @@ const pipelineVersion = z
   .refine((version) => !ONLY_DOTS.test(version), { message: ONLY_DOTS_MESSAGE })
   .meta({ example: "2" });
 
-const TARGET_KINDS = ["pipelineId", "pipelineEndpointId", "pipelineEndpointName", "endpointUrl"] as const;
+/** The kinds of target, exactly one of which a target names (CONTRACT 1); the others are their modifiers. */
+export const TARGET_KINDS = [
+  "pipelineId",
+  "pipelineEndpointId",
+  "pipelineEndpointName",
+  "endpointUrl",
+  "batchEndpoint",
+  "batchEndpointUrl",
+  "pipelineComponent",
+] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+/** Azure ML v2 (CONTRACT 7): a batch endpoint (by name or scoring URI) or a pipeline component run as a job. */
+export const V2_TARGET_KINDS = ["batchEndpoint", "batchEndpointUrl", "pipelineComponent"] as const;
 
-/** Exactly one of a published pipeline id, a pipeline endpoint (id or name, optional version), or a URL. */
+/** An Azure ML asset name as Resource Manager takes it in a path (the `name` parameter pattern of the 2024-10-01 spec). */
+const AML_ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+
+/** Exactly one kind of target (TARGET_KINDS) with the modifiers that kind takes. */
 export const targetSchema = z
   .strictObject({
     pipelineId: z.string().regex(GUID, { message: "must be a published pipeline id (a GUID)" }).optional(),
@@ -53,6 +68,47 @@ export const targetSchema = z
       .max(2048)
       .optional()
       .meta({ description: "The `endpoint` property of a PublishedPipeline or PipelineEndpoint, as is." }),
+    batchEndpoint: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{2,31}$/, {
+        message: "must be a batch endpoint name: 3-32 letters, digits or '-', starting with a letter",
+      })
+      .optional()
+      .meta({
+        description: "Azure ML v2: a batch endpoint of the workspace, looked up through Resource Manager.",
+      }),
+    batchEndpointUrl: z
+      .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL" })
+      .max(2048)
+      .optional()
+      .meta({
+        description:
+          "Azure ML v2: a batch endpoint's scoring URI, `https://<endpoint>.<region>.inference.ml.azure.com/jobs`.",
+      }),
+    deployment: z
+      .string()
+      .regex(AML_ASSET_NAME, { message: "must be a deployment name: letters, digits, '-' or '_'" })
+      .optional()
+      .meta({
+        description: "The batch endpoint's deployment to invoke; its default deployment when absent.",
+      }),
+    pipelineComponent: z
+      .string()
+      .regex(AML_ASSET_NAME, { message: "must be a component name: 1-255 letters, digits, '-' or '_'" })
+      .optional()
+      .meta({
+        description: "Azure ML v2: a pipeline component of the workspace, submitted as a pipeline job.",
+      }),
+    version: pipelineVersion
+      .optional()
+      .meta({ description: "The component's version; `latest` (the default) reads the newest at each run." }),
+    compute: z
+      .string()
+      .regex(/^(azureml:)?[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, {
+        message: "must be a compute name (optionally azureml:<name>)",
+      })
+      .optional()
+      .meta({ description: "The job's default compute (`settings.default_compute`), as given." }),
   })
   .superRefine((target, ctx) => {
     const given = TARGET_KINDS.filter((kind) => target[kind] !== undefined);
@@ -63,17 +119,23 @@ export const targetSchema = z
         message: `must have exactly one of ${TARGET_KINDS.join(", ")}${given.length ? ` (got ${given.join(", ")})` : ""}`,
       });
     }
-    if (
-      target.pipelineVersion !== undefined &&
-      target.pipelineEndpointId === undefined &&
-      target.pipelineEndpointName === undefined
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["pipelineVersion"],
-        message: "is allowed only with pipelineEndpointId or pipelineEndpointName",
-      });
-    }
+    const only = (
+      field: "pipelineVersion" | "deployment" | "version" | "compute",
+      kinds: readonly TargetKind[],
+    ) => {
+      if (target[field] !== undefined && !kinds.some((kind) => target[kind] !== undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `is allowed only with ${kinds.join(" or ")}`,
+        });
+      }
+    };
+    only("pipelineVersion", ["pipelineEndpointId", "pipelineEndpointName"]);
+    // CONTRACT 7: a pipeline component runs as a job of its own; only a batch endpoint has deployments.
+    only("deployment", ["batchEndpoint", "batchEndpointUrl"]);
+    only("version", ["pipelineComponent"]);
+    only("compute", ["pipelineComponent"]);
   })
   .meta({ id: "Target" });
 export type Target = z.output<typeof targetSchema>;
@@ -90,14 +152,25 @@ export const parameterAssignmentsSchema = z
   })
   .meta({ example: { pipeline_arg: 20 } });
 
+const dataStoreName = z.string().regex(/^[A-Za-z0-9_]{1,255}$/, {
+  message: "must be 1-255 letters, digits or underscores",
+});
+
+/** Whether a v2 input or output is a file (`UriFile`) or a folder (`UriFolder`), CONTRACT 1 and 7. */
+export const DATA_KINDS = ["file", "folder"] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
+const dataKind = z.enum(DATA_KINDS).meta({
+  description: "v2 targets only: `folder` when the path ends with `/`, else `file`, unless given.",
+});
+
 export const dataPathSchema = z
   .strictObject({
-    dataStoreName: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, {
-      message: "must be 1-255 letters, digits or underscores",
-    }),
+    dataStoreName,
     relativePath: z.string().min(1).max(1024),
+    kind: dataKind.optional(),
   })
   .meta({ id: "DataPath" });
+export type DataPath = z.output<typeof dataPathSchema>;
 
 export const dataPathAssignmentsSchema = z
   .record(assignmentName, dataPathSchema)
@@ -127,6 +200,32 @@ export const dataSetDefinitionValueAssignmentsSchema = z
     example: { tabular_ds_param: { SavedDataSetReference: { Id: "<dataset id>" } } },
   });
 export type DataSetDefinitionValueAssignments = z.output<typeof dataSetDefinitionValueAssignmentsSchema>;
+
+/** The placeholders of an output path, replaced per run (CONTRACT 1). */
+export const OUTPUT_PATH_PLACEHOLDERS = ["{runId}", "{scheduledFor}"] as const;
+
+export const outputSchema = z
+  .strictObject({
+    datastoreName: dataStoreName,
+    path: z.string().min(1).max(1024),
+    kind: dataKind.optional(),
+  })
+  .meta({ id: "Output" });
+
+/** v2 targets only: where each named output of the job goes, with a path per run (`scored/{runId}/`). */
+export const outputsSchema = z
+  .record(assignmentName, outputSchema)
+  .refine((record) => Object.keys(record).length <= MAX_ASSIGNMENTS, {
+    message: `must have at most ${MAX_ASSIGNMENTS} entries`,
+  })
+  .meta({
+    id: "Outputs",
+    description:
+      "v2 targets only. `{runId}` and `{scheduledFor}` (compact UTC, 20261122T103000Z) are replaced per run, so that " +
+      "two runs never write one path.",
+    example: { scores: { datastoreName: "workspaceblobstore", path: "scored/{runId}/" } },
+  });
+export type Outputs = z.output<typeof outputsSchema>;
 
 export const CATCH_UP_MODES = ["latest", "none", "all"] as const;
 export const DEFAULT_MAX_CATCH_UP_RUNS = 10;
@@ -185,6 +284,7 @@ export const scheduleDefinitionSchema = z
     parameterAssignments: parameterAssignmentsSchema.default({}),
     dataPathAssignments: dataPathAssignmentsSchema.default({}),
     dataSetDefinitionValueAssignments: dataSetDefinitionValueAssignmentsSchema.optional(),
+    outputs: outputsSchema.optional(),
     continueOnStepFailure: z
       .boolean()
       .optional()
@@ -208,6 +308,7 @@ export const PATCHABLE_FIELDS = [
   "parameterAssignments",
   "dataPathAssignments",
   "dataSetDefinitionValueAssignments",
+  "outputs",
   "continueOnStepFailure",
   "trigger",
   "policy",

@@ -99,6 +99,19 @@ export const settingsSchema = z
     ALLOWED_ENDPOINT_HOSTS: hostListSetting({ default: "*.api.azureml.ms", receivesToken: false }),
     ALLOWED_DATASTORE_HOSTS: hostListSetting({ default: "*.blob.core.windows.net", receivesToken: true }),
     DATASTORE_CONNECTION_SETTINGS: settingNameListSetting(),
+    // Azure ML v2 (CONTRACT 6, 7): Resource Manager for lookups and jobs, and the batch endpoints' own audience
+    // (MicrosoftDocs/azure-ai-docs `articles/machine-learning/how-to-authenticate-batch-endpoint.md`: "the resource
+    // scope for invoking a batch endpoints (https://ml.azure.com) is different from the resource scope used to
+    // manage them", https://management.azure.com). The local sandbox is an http loopback ARM base, which gets no token.
+    AML_ARM_BASE_URL: urlSetting({
+      example: "https://management.azure.com",
+      allowPath: true,
+      allowLoopbackHttp: true,
+      default: "https://management.azure.com",
+    }),
+    AML_ARM_TOKEN_SCOPE: tokenScopeSetting("https://management.azure.com/.default"),
+    AML_INVOKE_TOKEN_SCOPE: tokenScopeSetting("https://ml.azure.com/.default"),
+    AML_INVOKE_TOKEN_HOSTS: hostListSetting({ default: "*.inference.ml.azure.com", receivesToken: true }),
     // Notifications carry no token (CONTRACT 8), so loopback may be listed; the local host allows it anyway.
     ALLOWED_NOTIFY_HOSTS: hostListSetting({ default: "*.logic.azure.com", receivesToken: false }),
     // POSTs in flight per instance (the submission gate, issue 15); docs/operations.md says how to choose it.

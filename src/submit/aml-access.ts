@@ -1,15 +1,19 @@
 import type { TokenCredential } from "@azure/identity";
 import { ValidationError } from "../errors.js";
 import type { EndpointPolicy } from "./endpoint-url.js";
-import { checkEndpointAllowed, hostMatches } from "../settings/host-patterns.js";
+import { checkEndpointAllowed, hostMatches, isLoopbackHost } from "../settings/host-patterns.js";
 
-/** What every request to an Azure ML endpoint (a submission, a status read) is allowed to do (CONTRACT 3). */
+/**
+ * What every request to an Azure ML endpoint (a submission, a status read) is allowed to do (CONTRACT 3, 6): one
+ * kind of token, for its scope, to its own hosts. v1 uses AML_TOKEN_SCOPE / AML_TOKEN_HOSTS; v2 the invoke and the
+ * Resource Manager kinds (src/submit/v2/v2-access.ts).
+ */
 export interface AmlAccess {
   /** `DefaultAzureCredential` in production; it caches and refreshes tokens. */
   tokenProvider: TokenCredential;
-  /** AML_TOKEN_SCOPE. */
+  /** AML_TOKEN_SCOPE (v1), AML_INVOKE_TOKEN_SCOPE or AML_ARM_TOKEN_SCOPE. */
   tokenScope: string;
-  /** AML_TOKEN_HOSTS: a token is sent to these hosts and no others. */
+  /** AML_TOKEN_HOSTS (v1), AML_INVOKE_TOKEN_HOSTS or the host of AML_ARM_BASE_URL: these and no others. */
   tokenHosts: readonly string[];
   /** Checked again before each request, as the settings may have narrowed since the run was made. */
   endpointPolicy: EndpointPolicy;
@@ -35,12 +39,18 @@ export async function amlRequestHeaders(
   try {
     checkEndpointAllowed(url, access.endpointPolicy.allowedHosts, {
       allowLoopback: access.endpointPolicy.allowLoopback,
+      ...(access.endpointPolicy.listName === undefined
+        ? {}
+        : { settingName: access.endpointPolicy.listName }),
     });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return { kind: "refused", message: `The endpoint ${url.origin} ${error.issues[0]?.message}` };
   }
-  if (!hostMatches(url.hostname, access.tokenHosts)) return { kind: "ready", headers, token: null };
+  // No token to loopback, whatever a list says (CONTRACT 6): the local sandbox and the tests need none.
+  if (isLoopbackHost(url.hostname) || !hostMatches(url.hostname, access.tokenHosts)) {
+    return { kind: "ready", headers, token: null };
+  }
   let token: string | null;
   try {
     token = (await access.tokenProvider.getToken(access.tokenScope, { abortSignal: signal }))?.token ?? null;

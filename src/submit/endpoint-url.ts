@@ -95,6 +95,8 @@ export interface EndpointPolicy {
   allowedHosts: readonly string[];
   /** True in the local host only (CONTRACT 5). */
   allowLoopback: boolean;
+  /** The setting `allowedHosts` comes from, for messages; ALLOWED_ENDPOINT_HOSTS unless given. */
+  listName?: string;
 }
 
 /**

@@ -29,5 +29,6 @@ export {
   MAX_MESSAGE_LENGTH,
   postPipelineRun,
   type PipelineRunRequest,
+  type RunUpdate,
   type SubmitOutcome,
 } from "./pipeline-client.js";

@@ -6,6 +6,9 @@ import type { ScheduleDefinition } from "../schedules/schema.js";
 import { allowedSubmitUrlFor, type EndpointPolicy, type WorkspaceSettings } from "./endpoint-url.js";
 import { pipelineSubmitBody } from "./request-body.js";
 import type { RunReason } from "../runs/run-record.js";
+import { isV2Target } from "../schedules/target-rules.js";
+import { newV2Run } from "./v2/v2-run.js";
+import { v2TargetingFromSettings, type V2Targeting } from "./v2/v2-targeting.js";
 
 /** What a run is created for: an occurrence of a schedule (scheduledFor) or an out-of-schedule request. */
 export interface FireRequest {
@@ -16,6 +19,13 @@ export interface FireRequest {
 export interface RunTargeting {
   workspace: WorkspaceSettings;
   endpoints: EndpointPolicy;
+  /** Azure ML v2 targets (CONTRACT 7); the defaults of CONTRACT 6 over `workspace` when absent. */
+  v2?: V2Targeting;
+}
+
+/** The v2 targeting of `targeting`, with CONTRACT 6's defaults when the host gave none. */
+export function v2TargetingOf(targeting: RunTargeting): V2Targeting {
+  return targeting.v2 ?? v2TargetingFromSettings(targeting.workspace, targeting.endpoints.allowLoopback);
 }
 
 export interface ScheduleRunInput extends FireRequest {
@@ -36,6 +46,25 @@ export function newScheduleRun(
   targeting: RunTargeting,
 ): NewRunRecord {
   const reason = input.reason === "api" ? "manual" : input.reason;
+  if (isV2Target(schedule.definition.target)) {
+    return newV2Run(
+      {
+        id: newRunId(schedule.id, now),
+        scheduleId: schedule.id,
+        scheduleName: schedule.definition.name,
+        reason,
+        scheduledFor: input.scheduledFor,
+        createdAt: now,
+        ...(input.changedBlob === undefined ? {} : { changedBlob: input.changedBlob }),
+        target: schedule.definition.target,
+        definition: schedule.definition,
+        ...(input.extraDataPathAssignments === undefined
+          ? {}
+          : { changedBlobAssignments: input.extraDataPathAssignments }),
+      },
+      v2TargetingOf(targeting),
+    );
+  }
   const request = pipelineSubmitBody({
     schedule,
     reason,

@@ -206,12 +206,13 @@ async function claimAttempt(
 
 async function recordOutcome(
   deps: SubmissionDependencies,
-  claimed: RunRecord,
+  attempted: RunRecord,
   outcome: SubmitOutcome,
   postedAt: Date,
 ): Promise<RunRecord> {
+  // What the attempt learnt (a v2 run's scoring URI, its job's final body) is kept whatever came of it.
+  const run: RunRecord = withFireLag(deps, { ...attempted, ...outcome.runUpdate }, postedAt);
   const now = deps.clock();
-  const run = withFireLag(deps, claimed, postedAt);
   if (outcome.kind === "submitted") {
     const submitted = await settle(deps, {
       ...run,

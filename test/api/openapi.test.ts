@@ -51,6 +51,7 @@ describe("GET /openapi.json", () => {
         "GET /runs/{runId}/wait",
         "POST /pipelines/{pipelineId}/submit",
         "POST /pipelineEndpoints/{id}/submit",
+        "POST /submit",
         "GET /ui",
         "POST /triggers/preview",
         "GET /health",

@@ -131,6 +131,10 @@ describe("the Function App's app settings in infra/modules/function-app.bicep", 
         "SCHEDULER_TICK",
         "SUBMIT_CONCURRENCY",
         "BLOB_EVENTS_QUEUE",
+        "AML_ARM_BASE_URL",
+        "AML_ARM_TOKEN_SCOPE",
+        "AML_INVOKE_TOKEN_SCOPE",
+        "AML_INVOKE_TOKEN_HOSTS",
       ].sort(),
     );
     const storage = { AzureWebJobsStorage__accountName: "stexample" };
@@ -159,6 +163,10 @@ describe("the app settings as Azure would set them", () => {
     submitConcurrency: "100",
     runFollowHours: "72",
     blobEventsQueue: "blob-events",
+    amlArmBaseUrl: "https://management.azure.com",
+    amlArmTokenScope: "https://management.azure.com/.default",
+    amlInvokeTokenScope: "https://ml.azure.com/.default",
+    amlInvokeTokenHosts: "*.inference.ml.azure.com",
   };
   const environment = (values: Record<string, string>) =>
     Object.fromEntries(

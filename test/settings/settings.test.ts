@@ -25,6 +25,10 @@ describe("loadSettings", () => {
       SCHEDULER_TICK: "0 * * * * *",
       SUBMIT_CONCURRENCY: 100,
       BLOB_EVENTS_QUEUE: "blob-events",
+      AML_ARM_BASE_URL: "https://management.azure.com",
+      AML_ARM_TOKEN_SCOPE: "https://management.azure.com/.default",
+      AML_INVOKE_TOKEN_SCOPE: "https://ml.azure.com/.default",
+      AML_INVOKE_TOKEN_HOSTS: ["*.inference.ml.azure.com"],
     });
   });
 

@@ -7,6 +7,8 @@ import {
   type EndpointAnswer,
   type LoopbackEndpoint,
 } from "./loopback-endpoint.js";
+import { fetchUnderNames, startTlsEndpoint, type TlsEndpoint } from "../support/tls-endpoint.js";
+import { acceptingAnyCertificate } from "../support/tls-recorder.js";
 
 const SCOPE = "https://management.azure.com/.default";
 const TOKEN = "eyJ0eXAi.test-token.signature";
@@ -27,10 +29,33 @@ const body: AmlSubmitBody = {
   },
 };
 
-const endpoints: LoopbackEndpoint[] = [];
+const endpoints: (LoopbackEndpoint | TlsEndpoint)[] = [];
 afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((endpoint) => endpoint.close()));
 });
+
+/** The pipelines host as Azure names it; a TLS server on loopback answers for it (no token ever goes to loopback). */
+const PIPELINES_HOST = "westeurope.api.azureml.ms";
+
+/** A stand-in for PIPELINES_HOST answering `answers` in turn, and the submission of a POST to it. */
+async function namedEndpoint(...answers: EndpointAnswer[]) {
+  let count = 0;
+  const endpoint = await startTlsEndpoint(
+    () => answers[Math.min(count++, answers.length - 1)] ?? { status: 500 },
+  );
+  endpoints.push(endpoint);
+  const post = (path: string, overrides: Partial<PipelineRunRequest> = {}) =>
+    acceptingAnyCertificate(() =>
+      postPipelineRun(
+        submission(new URL(`https://${PIPELINES_HOST}${path}`), {
+          tokenHosts: ["*.api.azureml.ms"],
+          fetchImpl: fetchUnderNames({ [PIPELINES_HOST]: endpoint }),
+          ...overrides,
+        }),
+      ),
+    );
+  return { endpoint, post };
+}
 
 async function endpointAnswering(...answers: EndpointAnswer[]): Promise<LoopbackEndpoint> {
   const endpoint = await startLoopbackEndpoint(answers);
@@ -54,11 +79,12 @@ function submission(url: URL, overrides: Partial<PipelineRunRequest> = {}): Pipe
 
 describe("postPipelineRun against a loopback endpoint", () => {
   it("POSTs the exact body as JSON with the token, and reads the run id from Id", async () => {
-    const endpoint = await endpointAnswering({ status: 200, json: { Id: "run-1", PipelineRunId: "other" } });
+    const { endpoint, post } = await namedEndpoint({
+      status: 200,
+      json: { Id: "run-1", PipelineRunId: "other" },
+    });
     const credential = new RecordingCredential(TOKEN);
-    const outcome = await postPipelineRun(
-      submission(endpoint.url("/pipelines/v1.0/x/PipelineSubmit/p1?k=v"), { tokenProvider: credential }),
-    );
+    const outcome = await post("/pipelines/v1.0/x/PipelineSubmit/p1?k=v", { tokenProvider: credential });
 
     expect(outcome).toEqual({ kind: "submitted", httpStatus: 200, pipelineRunId: "run-1" });
     expect(endpoint.received).toHaveLength(1);
@@ -137,9 +163,24 @@ describe("postPipelineRun against a loopback endpoint", () => {
   });
 
   it("never repeats the token, even when the endpoint echoes it", async () => {
-    const endpoint = await endpointAnswering({ status: 401, json: { message: `Bad token Bearer ${TOKEN}` } });
-    const outcome = await postPipelineRun(submission(endpoint.url()));
+    const { endpoint, post } = await namedEndpoint({
+      status: 401,
+      json: { message: `Bad token Bearer ${TOKEN}` },
+    });
+    const outcome = await post("/submit");
+    expect(endpoint.received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(outcome).toEqual({ kind: "final", httpStatus: 401, message: "Bad token Bearer [redacted]" });
+  });
+
+  it("sends no token to loopback, even when the token hosts name it (CONTRACT 6)", async () => {
+    const endpoint = await endpointAnswering({ status: 200, json: { Id: "run-9" } });
+    const credential = new RecordingCredential(TOKEN);
+    const outcome = await postPipelineRun(
+      submission(endpoint.url(), { tokenProvider: credential, tokenHosts: ["127.0.0.1", "localhost"] }),
+    );
+    expect(outcome.kind).toBe("submitted");
+    expect(endpoint.received[0]?.headers.authorization).toBeUndefined();
+    expect(credential.requestedScopes).toEqual([]);
   });
 
   it("is retryable on a 503, with Retry-After as an HTTP-date read against the clock", async () => {
@@ -183,12 +224,12 @@ describe("postPipelineRun against a loopback endpoint", () => {
   });
 
   it("is retryable without a POST when no token can be had", async () => {
-    const endpoint = await endpointAnswering({ status: 200, json: { Id: "never" } });
+    const { endpoint, post } = await namedEndpoint({ status: 200, json: { Id: "never" } });
     const failing: TokenCredential = {
       getToken: (): Promise<AccessToken | null> =>
         Promise.reject(new Error("ManagedIdentityCredential: no identity")),
     };
-    expect(await postPipelineRun(submission(endpoint.url(), { tokenProvider: failing }))).toEqual({
+    expect(await post("/submit", { tokenProvider: failing })).toEqual({
       kind: "retryable",
       httpStatus: null,
       message: `Could not get a token for ${SCOPE}: ManagedIdentityCredential: no identity`,

@@ -27,7 +27,7 @@ export interface TlsRecorder {
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made now with openssl (node:crypto cannot sign X.509). */
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+export function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
   const folder = mkdtempSync(path.join(tmpdir(), "tls-recorder-"));
   try {
     const keyFile = path.join(folder, "key.pem");

@@ -14,6 +14,7 @@ import { followDependencies, pipelineStatusReader } from "../following-wiring.js
 import type { DevClock } from "./dev-clock.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
 import { devBlobRoute } from "./dev-blob-route.js";
+import { devUploadRoute } from "./dev-upload-route.js";
 
 const devTickSchema = z.strictObject({
   now: z.iso
@@ -66,7 +67,11 @@ export function devTickRoute(devClock?: DevClock): ApiRoute {
 }
 
 export function devTriggers(getServices: GetServices, devClock?: DevClock): HttpTriggerSpec[] {
-  return [httpTriggerOf(devTickRoute(devClock), getServices), httpTriggerOf(devBlobRoute(), getServices)];
+  return [
+    httpTriggerOf(devTickRoute(devClock), getServices),
+    httpTriggerOf(devBlobRoute(), getServices),
+    httpTriggerOf(devUploadRoute(), getServices),
+  ];
 }
 
 /**

@@ -20,6 +20,7 @@ import { freePort, startEmbeddedAzurite } from "./embedded-azurite.js";
 import { lockFolder } from "./folder-lock.js";
 import { NotificationSandbox } from "./notification-sandbox.js";
 import { PipelineSandbox, sandboxWorkspaceSettings } from "./sandbox.js";
+import { V2Sandbox } from "./sandbox-v2.js";
 import { startLocalHttpServer } from "./http-server.js";
 import { chooseLocalStorage, DEVELOPMENT_STORAGE, readLocalSettingsValues } from "./local-settings-file.js";
 import { loadQueueHostOptions, startQueueRunner } from "./queue-runner.js";
@@ -39,6 +40,10 @@ export interface RunningLocalHost {
   apiUrl: string;
   /** The local pipeline endpoint and what it received. */
   sandbox: PipelineSandbox;
+  /** The local Azure ML v2 (Resource Manager and batch endpoints) and the jobs it received. */
+  v2Sandbox: V2Sandbox;
+  /** The embedded Azurite's connection string (its well-known development key), to upload with; else undefined. */
+  embeddedStorageConnectionString: string | undefined;
   /** The local notification receiver and what it received. */
   notificationSandbox: NotificationSandbox;
   openApiUrl: string;
@@ -87,6 +92,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
   try {
     let settings = checkedSettings;
+    let embeddedStorageConnectionString: string | undefined;
     let storageDescription = `AzureWebJobsStorage from ${storage.kind === "configured" ? storage.source : "settings"}`;
     if (storage.kind === "embedded") {
       const location = options.persist ? path.join(options.cwd, ".azurite") : undefined;
@@ -98,6 +104,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       stops.push(() => azurite.stop());
       await lock?.addProcess(azurite.pid);
       settings = { ...checkedSettings, AzureWebJobsStorage: azurite.connectionString };
+      embeddedStorageConnectionString = azurite.connectionString;
       storageDescription =
         location === undefined
           ? `embedded Azurite in memory (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}); --persist keeps data in .azurite/`
@@ -115,6 +122,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // The sandbox's runs take their time on the clock /dev/tick moves (CONTRACT 5).
     const devClock = new DevClock();
     const sandbox = new PipelineSandbox({ clock: devClock.now });
+    const v2Sandbox = new V2Sandbox(apiUrl, {
+      subscriptionId: settings.AML_SUBSCRIPTION_ID ?? "",
+      resourceGroup: settings.AML_RESOURCE_GROUP ?? "",
+      workspaceName: settings.AML_WORKSPACE_NAME ?? "",
+    });
     const notificationSandbox = new NotificationSandbox();
     // Build the services now, so that unreachable storage stops the start instead of the first request.
     const services = await getServices();
@@ -147,6 +159,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // The sandbox and /dev routes exist only here, never in the Azure Functions app (CONTRACT 5).
     const localOnly = [
       ...sandbox.triggers(),
+      ...v2Sandbox.triggers(),
       ...notificationSandbox.triggers(),
       ...devTriggers(getServices, devClock),
     ];
@@ -162,6 +175,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     return {
       apiUrl,
       sandbox,
+      v2Sandbox,
+      embeddedStorageConnectionString,
       notificationSandbox,
       openApiUrl: `${apiUrl}/openapi.json`,
       storageDescription,

@@ -43,11 +43,18 @@ async function main(): Promise<void> {
       `  API:      ${host.apiUrl}`,
       `  OpenAPI:  ${host.openApiUrl}`,
       `  Storage:  ${host.storageDescription}`,
+      ...(host.embeddedStorageConnectionString === undefined
+        ? []
+        : [
+            `            connection string (upload into workspaceblobstore with it): ${host.embeddedStorageConnectionString}`,
+          ]),
       `  Timers:   ${host.timerDescriptions.join(", ") || "none"}`,
       `  Queues:   ${host.queueDescriptions.join(", ") || "none"}`,
       `  Sandbox:  POST ${host.apiUrl}/sandbox/pipelines/{id}/submit (received: GET ${host.apiUrl}/sandbox/submissions)`,
+      `  Sandbox v2: Azure ML v2 at ${host.apiUrl}/sandbox/v2 (jobs received: GET ${host.apiUrl}/sandbox/v2/jobs)`,
       `  Notify:   notify.url ${host.apiUrl}/sandbox/notifications (received: GET ${host.apiUrl}/sandbox/notifications)`,
       `  Dev tick: POST ${host.apiUrl}/dev/tick {"now": "<ISO>"} runs one scheduling pass`,
+      `  Dev upload: POST ${host.apiUrl}/dev/upload {"path": "incoming/a.csv", "content": "..."} writes a blob into workspaceblobstore`,
       "Press Ctrl-C to stop.",
     ].join("\n"),
   );

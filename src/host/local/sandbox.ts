@@ -24,13 +24,17 @@ export interface SandboxSubmission {
   statusPolls: number;
 }
 
-/** Workspace settings under which `pipelineId` / `pipelineEndpoint*` targets resolve to this sandbox. */
+/**
+ * Workspace settings under which `pipelineId` / `pipelineEndpoint*` targets resolve to this sandbox, and Resource
+ * Manager (the v2 targets, CONTRACT 5) to the v2 sandbox (sandbox-v2.ts).
+ */
 export function sandboxWorkspaceSettings(apiUrl: string): Record<string, string> {
   return {
     AML_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000000",
     AML_RESOURCE_GROUP: "local",
     AML_WORKSPACE_NAME: "sandbox",
     AML_PIPELINES_BASE_URL: `${apiUrl}/sandbox`,
+    AML_ARM_BASE_URL: `${apiUrl}/sandbox/v2`,
   };
 }
 

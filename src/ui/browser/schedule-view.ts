@@ -27,6 +27,18 @@ function describeTarget(target: Target): string {
   const version = target.pipelineVersion ? ", version " + target.pipelineVersion : ", default version";
   if (target.pipelineEndpointId) return "Pipeline endpoint " + target.pipelineEndpointId + version;
   if (target.pipelineEndpointName) return "Pipeline endpoint named " + target.pipelineEndpointName + version;
+  const deployment = target.deployment ? ", deployment " + target.deployment : ", default deployment";
+  if (target.batchEndpoint) return "Batch endpoint " + target.batchEndpoint + deployment;
+  if (target.batchEndpointUrl) return "Batch endpoint " + target.batchEndpointUrl + deployment;
+  if (target.pipelineComponent) {
+    return (
+      "Pipeline component " +
+      target.pipelineComponent +
+      ", version " +
+      (target.version ?? "latest") +
+      (target.compute ? ", on " + target.compute : "")
+    );
+  }
   return "Endpoint URL " + target.endpointUrl;
 }
 
