@@ -14,7 +14,6 @@ import { followDependencies, pipelineStatusReader } from "../following-wiring.js
 import type { DevClock } from "./dev-clock.js";
 import type { HttpTriggerSpec } from "../trigger-list.js";
 import { devBlobRoute } from "./dev-blob-route.js";
-import { devUploadRoute } from "./dev-upload-route.js";
 
 const devTickSchema = z.strictObject({
   now: z.iso
@@ -70,7 +69,6 @@ export function devTriggers(getServices: GetServices, devClock?: DevClock): Http
   return [
     httpTriggerOf(devTickRoute(devClock), getServices),
     httpTriggerOf(devBlobRoute(), getServices),
-    httpTriggerOf(devUploadRoute(), getServices),
   ];
 }
 

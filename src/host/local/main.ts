@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       `  Sandbox v2: Azure ML v2 at ${host.apiUrl}/sandbox/v2 (jobs received: GET ${host.apiUrl}/sandbox/v2/jobs)`,
       `  Notify:   notify.url ${host.apiUrl}/sandbox/notifications (received: GET ${host.apiUrl}/sandbox/notifications)`,
       `  Dev tick: POST ${host.apiUrl}/dev/tick {"now": "<ISO>"} runs one scheduling pass`,
-      `  Dev upload: POST ${host.apiUrl}/dev/upload {"path": "incoming/a.csv", "content": "..."} writes a blob into workspaceblobstore`,
+      `  Dev upload: PUT ${host.apiUrl}/dev/blobs/workspaceblobstore/incoming/a.csv {"content": "..."} writes a blob into workspaceblobstore`,
       "Press Ctrl-C to stop.",
     ].join("\n"),
   );

@@ -87,11 +87,13 @@ describe("v2 targets on the local host", () => {
       expect(component.status).toBe(201);
 
       // Two blobs through the local host's upload route; a bad path is a 400 naming the field.
-      const badUpload = await call("POST", "/dev/upload", { path: "../x.csv", content: "1" });
+      const badUpload = await call("PUT", "/dev/blobs/workspaceblobstore/incoming/..%2Fx.csv", {
+        content: "1",
+      });
       expect(badUpload.status).toBe(400);
       expect(JSON.stringify(await badUpload.json())).toContain("path");
       for (const name of ["incoming/a.csv", "incoming/b.csv"]) {
-        const uploaded = await call("POST", "/dev/upload", { path: name, content: "1,2\n" });
+        const uploaded = await call("PUT", `/dev/blobs/workspaceblobstore/${name}`, { content: "1,2\n" });
         expect(uploaded.status).toBe(201);
       }
 
