@@ -89,6 +89,10 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
       pipelineStatusDetail: null,
       pipelineStatusAt: null,
       finishedAt: null,
+      // Derived, read-only (run-outcome.ts): not Submitted yet, so its status; no end and no pipeline run id yet.
+      outcome: "Pending",
+      durationMs: null,
+      studioUrl: null,
     });
 
     const pending = await api.call("GET", `/runs/${runId}/wait`);

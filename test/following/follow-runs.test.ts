@@ -16,6 +16,12 @@ const T0_MS = Date.parse(T0);
 const SUBMITTED_AT = Date.parse("2026-11-21T10:00:00.000Z");
 const HOURLY = { type: "recurrence", frequency: "Hour", interval: 1, startTime: "2026-11-21T10:00:00Z" };
 
+/**
+ * A scheduling timer that never comes (CONTRACT 5): the test's passes are the only ones, and each claims only what
+ * is due, none ahead of the next tick. The other tests run with the hosts' default tick, every minute.
+ */
+const NEVER = "0 0 0 1 1 *";
+
 const running = (reads: number): PipelineRunStatus[] => Array.from({ length: reads }, () => "Running");
 
 let harness: FollowHarness | undefined;
@@ -230,8 +236,49 @@ describe("policy.overlap", () => {
     expect(h.notified).toEqual([{ event: "Skipped", runId: replaced?.id, scheduleId }]);
   });
 
-  it("two concurrent passes never both fire past an unfinished run, nor both fire once it ended", async () => {
+  it("a run claimed ahead of its instant is decided at its instant, after the wait: it fires when the run before ended in between, and is Skipped when it had not", async () => {
     const h = await start();
+    // pr-1 ends at its first read (10:00:30); pr-2 is still running at 10:02 (reads at 10:01:30 and 10:02:30).
+    h.workspace.plan({ statuses: ["Finished"] }, { statuses: ["Running", "Running", "Finished"] });
+    const scheduleId = await h.createSchedule({
+      name: "ahead",
+      trigger: { type: "recurrence", frequency: "Minute", interval: 1, startTime: "2026-11-21T10:00:00Z" },
+      policy: { catchUp: "none", overlap: "skip" },
+    });
+    // The pass at 10:00 claims 10:01 ahead (the next tick is 10:01) while pr-1 is unfinished.
+    await h.advanceTo("2026-11-21T10:00:00.000Z");
+    const [first, claimedAhead] = await h.runsOf(scheduleId);
+    expect(first).toMatchObject({ status: "Submitted", pipelineRunId: "pr-1", submittedAt: at(0) });
+    expect(claimedAhead).toMatchObject({ status: "Pending", scheduledFor: at(60), attempts: 0 });
+
+    // Its message arrives a few seconds early; the worker waits for 10:01, when pr-1 has ended: it fires.
+    await h.advanceTo("2026-11-21T10:01:00.000Z");
+    const [, fired, next] = await h.runsOf(scheduleId);
+    expect(fired).toMatchObject({
+      status: "Submitted",
+      pipelineRunId: "pr-2",
+      submittedAt: at(60),
+      fireLagMs: 0,
+    });
+    expect(next).toMatchObject({ status: "Pending", scheduledFor: at(120) });
+
+    // 10:02 was claimed while pr-2 ran, and pr-2 still runs at 10:02: Skipped, naming it.
+    await h.followUntil("2026-11-21T10:02:10.000Z");
+    const skipped = (await h.runsOf(scheduleId))[2];
+    expect(skipped).toMatchObject({
+      status: "Skipped",
+      scheduledFor: at(120),
+      pipelineRunId: null,
+      attempts: 0,
+    });
+    expect(skipped?.error).toContain(fired?.id);
+    expect(h.workspace.submissions).toHaveLength(2);
+    expect(h.notified).toEqual([{ event: "Skipped", runId: skipped?.id, scheduleId }]);
+  });
+
+  it("two concurrent passes never both fire past an unfinished run, nor both fire once it ended", async () => {
+    // The racing passes are driven at the test's instants, and the runs they create are counted: no look-ahead.
+    const h = await start({ SCHEDULER_TICK: NEVER });
     // Reads at 30 s, 90 s, 210 s, 450 s: the fourth (10:07:30) sees the end.
     h.workspace.plan({ statuses: ["NotStarted", "Running", "Running", "Finished"] });
     const scheduleId = await h.createSchedule({

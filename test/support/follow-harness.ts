@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { QueueClient } from "@azure/storage-queue";
 import { followUpRun } from "../../src/following/follower.js";
 import { QUEUE_NAMES } from "../../src/host/create-services.js";
@@ -17,16 +18,24 @@ import { testStorageConnectionString } from "./storage.js";
  * planned statuses: the scheduling pass, the submission worker (the run queue drained as the Functions host would),
  * and the follower, whose delayed reads are made in time order as the test clock moves (each read is made at the
  * instant its row says it is due, which is when its delayed message would become visible).
+ *
+ * The clock is the test's, Azurite's visibility timeouts are real seconds: so a run message sent with a delay (a run
+ * claimed ahead of its instant by a pass or a schedule write, a retry, a throttled POST) is held here and put on the
+ * queue when the test clock reaches its visibility instant, in time order with the follow-up reads; and the worker's
+ * wait for a run's instant moves the test clock instead of real time.
  */
 export interface FollowHarness {
   api: ApiUnderTest;
   workspace: PipelinesWorkspace;
   nowMs(): number;
-  /** Makes every follow-up read due up to `at` (in order, the clock at each), then a pass at `at` and its runs' POSTs. */
+  /**
+   * Makes every follow-up read and delivers every delayed run message due up to `at` (in order, the clock at each),
+   * then a pass at `at` and its runs' POSTs.
+   */
   advanceTo(at: string): Promise<RunRecord[]>;
-  /** Makes the follow-up reads due up to `at`, without a pass. */
+  /** Makes the follow-up reads and delivers the delayed run messages due up to `at`, without a pass. */
   followUntil(at: string): Promise<void>;
-  /** Hands every visible message of the run queue to the worker. */
+  /** Hands every message of the run queue visible at the test clock to the worker. */
   drainRunQueue(): Promise<void>;
   /** The test-clock instants (ms) of the status reads of each pipeline run, in order. */
   readTimes(pipelineRunId: string): number[];
@@ -76,8 +85,36 @@ export async function startFollowHarness(
   const runQueue = new QueueClient(testStorageConnectionString(), `${queuePrefix}${QUEUE_NAMES.runs}`);
   const reads = new Map<string, number[]>();
 
+  // Every sender of run messages (the pass, schedule writes, the worker, the policies) holds this one queue.
+  const runMessages = api.services.runQueue;
+  const sendToAzurite = runMessages.enqueue.bind(runMessages);
+  const sendNow = (runId: string) => sendToAzurite(runId);
+  const held: { runId: string; visibleAtMs: number }[] = [];
+  runMessages.enqueue = async (runId, delayMs = 0) => {
+    if (delayMs <= 0) await sendNow(runId);
+    else held.push({ runId, visibleAtMs: api.services.clock().getTime() + delayMs });
+  };
+  const nextHeldAt = () =>
+    held.length === 0 ? undefined : Math.min(...held.map((message) => message.visibleAtMs));
+  /** Puts on the queue the held messages whose visibility instant the test clock has reached. */
+  const releaseVisible = async () => {
+    const visible = held.filter((message) => message.visibleAtMs <= now);
+    held.splice(0, held.length, ...held.filter((message) => message.visibleAtMs > now));
+    for (const message of visible) await sendNow(message.runId);
+  };
+  const worker = {
+    ...submissionDependencies(api.services),
+    // The wait for a run's instant (fire-instant.ts) passes on the test clock; overlapping waits end at the latest.
+    sleep: async (ms: number) => {
+      const until = now + ms;
+      await nextTurn();
+      setNow(until);
+    },
+  };
+
   const drainRunQueue = async () => {
     for (;;) {
+      await releaseVisible();
       const { receivedMessageItems } = await runQueue.receiveMessages({
         numberOfMessages: 32,
         visibilityTimeout: 60,
@@ -85,11 +122,10 @@ export async function startFollowHarness(
       if (receivedMessageItems.length === 0) return;
       await Promise.all(
         receivedMessageItems.map(async (message) => {
-          await submitQueuedRun(
-            submissionDependencies(api.services),
-            decodeQueueMessage(message.messageText),
-            { dequeueCount: message.dequeueCount, maxDequeueCount: 5 },
-          );
+          await submitQueuedRun(worker, decodeQueueMessage(message.messageText), {
+            dequeueCount: message.dequeueCount,
+            maxDequeueCount: 5,
+          });
           await runQueue.deleteMessage(message.messageId, message.popReceipt);
         }),
       );
@@ -101,6 +137,17 @@ export async function startFollowHarness(
     for (;;) {
       const due = await api.services.followedRuns.listDue(new Date(untilMs), 1000);
       const next = due.sort((a, b) => Date.parse(a.nextReadAt) - Date.parse(b.nextReadAt))[0];
+      const heldAt = nextHeldAt();
+      if (
+        heldAt !== undefined &&
+        heldAt <= untilMs &&
+        (next === undefined || heldAt <= Date.parse(next.nextReadAt))
+      ) {
+        // A delayed run message becomes visible first: a worker takes it then.
+        setNow(heldAt);
+        await drainRunQueue();
+        continue;
+      }
       if (next === undefined) break;
       setNow(Date.parse(next.nextReadAt));
       const run = await api.services.runs.get(next.runId);
