@@ -130,17 +130,27 @@ async function recordReading(
   return saved;
 }
 
-/** The follower is the only writer of a Submitted run but the policies (`endHandledAt`): on a lost race, again. */
+/**
+ * The follower is the only writer of a Submitted run's followed fields, but not of the run (the policies stamp
+ * `endHandledAt`, another instance's worker may do so on a redelivery): on a lost race, the fields go onto the run
+ * as it is now, as often as other writers keep changing it.
+ */
 async function saveRun(deps: FollowDependencies, read: RunRecord, next: RunRecord): Promise<RunRecord> {
-  try {
-    return await deps.runs.update(next);
-  } catch (error) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-    const current = await deps.runs.get(read.id);
-    if (current === undefined) throw error;
-    return deps.runs.update({ ...current, ...followFields(next) });
+  let candidate = next;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.runs.update(candidate);
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError) || attempt >= SAVE_ATTEMPTS) throw error;
+      const current = await deps.runs.get(read.id);
+      if (current === undefined) throw error;
+      candidate = { ...current, ...followFields(next) };
+    }
   }
 }
+
+/** Conditional writes of a run's followed fields tried this often when other writers keep changing the run. */
+const SAVE_ATTEMPTS = 10;
 
 function followFields(run: RunRecord) {
   const { pipelineStatus, pipelineStatusDetail, pipelineStatusAt, finishedAt, followStoppedAt } = run;
