@@ -146,7 +146,9 @@ async function measure(direct: string, counted: string, requests: () => number):
       const started = performance.now();
       // One event per message, as Event Grid's queue delivery writes them.
       await forEachConcurrently(events, EVENT_CONCURRENCY, async (event) => {
-        fired += (await fireBlobCreatedEvents(deps, [event], new Date())).runs.length;
+        // Read the count after the await: `fired += await ...` would read it before, and concurrent tasks lose counts.
+        const { runs } = await fireBlobCreatedEvents(deps, [event], new Date());
+        fired += runs.length;
       });
       const eventsMs = performance.now() - started;
       const eventRequests = requests() - before;
