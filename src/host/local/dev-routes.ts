@@ -66,10 +66,7 @@ export function devTickRoute(devClock?: DevClock): ApiRoute {
 }
 
 export function devTriggers(getServices: GetServices, devClock?: DevClock): HttpTriggerSpec[] {
-  return [
-    httpTriggerOf(devTickRoute(devClock), getServices),
-    httpTriggerOf(devBlobRoute(), getServices),
-  ];
+  return [httpTriggerOf(devTickRoute(devClock), getServices), httpTriggerOf(devBlobRoute(), getServices)];
 }
 
 /**
