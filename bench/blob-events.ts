@@ -71,7 +71,7 @@ async function measure(direct: string, counted: string, requests: () => number):
       [SETTING]: counted,
     }),
     {
-      storagePrefix: "bench",
+      // No prefix: the queue workers of uploadToPost listen on the trigger list's own queue names.
       allowLoopbackEndpoints: true,
       credential: new RecordingCredential("bench-token"),
       appSettings: { [SETTING]: counted },
