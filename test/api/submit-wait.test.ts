@@ -181,6 +181,7 @@ describe("submit and wait (Logic Apps / Data Factory)", () => {
       runStatus: "Submitted",
       pipelineRunId: "pr-1",
       pipelineStatus: "Failed",
+      pipelineStatusDetail: "Step train failed",
     });
   });
 
