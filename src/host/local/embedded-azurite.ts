@@ -29,7 +29,25 @@ export interface AzuriteOptions {
  * stops it in order; and it exits when this process dies, even by kill -9 (azurite-watchdog.ts).
  */
 export async function startEmbeddedAzurite(options: AzuriteOptions = {}): Promise<EmbeddedAzurite> {
-  const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  if (options.ports !== undefined) return startOnPorts(options, options.ports);
+  // A free port may be taken by another process between the pick and Azurite's listen: pick again.
+  for (let attempt = 1; ; attempt++) {
+    const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+    try {
+      return await startOnPorts(options, ports);
+    } catch (error) {
+      if (attempt >= PORT_PICK_ATTEMPTS || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+/** How often free ports are picked again when one was taken before Azurite listened on it. */
+const PORT_PICK_ATTEMPTS = 3;
+
+async function startOnPorts(
+  options: AzuriteOptions,
+  ports: { blob: number; queue: number; table: number },
+): Promise<EmbeddedAzurite> {
   const require = createRequire(import.meta.url);
   const azuriteMain = path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/azurite.js");
   const args = [
