@@ -1,16 +1,13 @@
 import type { AmlAccess } from "../aml-access.js";
 import { exchangeJson, type ExchangeOutcome } from "../json-exchange.js";
+import { readArmProperty, type RequestOptions } from "./arm-property.js";
 
 /**
  * Azure ML v2 batch endpoints (CONTRACT 7): the scoring URI of an endpoint name, read through Resource Manager and
  * kept per name, and the invoke that starts a job.
  */
 
-export interface RequestOptions {
-  timeoutMs: number;
-  fetchImpl?: typeof fetch;
-  clock?: () => Date;
-}
+export type { RequestOptions };
 
 export type LookupOutcome =
   { kind: "found"; scoringUri: URL } | Extract<ExchangeOutcome, { kind: "retryable" | "final" }>;
@@ -26,30 +23,20 @@ export async function lookUpBatchEndpoint(
   access: AmlAccess,
   options: RequestOptions,
 ): Promise<LookupOutcome> {
-  const outcome = await exchangeJson({ ...access, ...options, method: "GET", url });
-  if (outcome.kind === "retryable") return outcome;
-  if (outcome.kind === "final") {
-    return {
-      ...outcome,
-      message:
-        outcome.httpStatus === 404
-          ? `No batch endpoint named ${name} in the workspace (Resource Manager answered 404: ${outcome.message})`
-          : `The lookup of batch endpoint ${name} failed: ${outcome.message}`,
-    };
-  }
-  const properties = outcome.json?.properties;
-  const scoringUri =
-    typeof properties === "object" && properties !== null
-      ? (properties as Record<string, unknown>).scoringUri
-      : undefined;
-  if (typeof scoringUri === "string" && URL.canParse(scoringUri)) {
-    return { kind: "found", scoringUri: new URL(scoringUri) };
-  }
-  return {
-    kind: "final",
-    httpStatus: outcome.httpStatus,
-    message: `The lookup of batch endpoint ${name} answered no properties.scoringUri`,
-  };
+  const read = await readArmProperty(
+    {
+      url,
+      property: "scoringUri",
+      notFound: (message) =>
+        `No batch endpoint named ${name} in the workspace (Resource Manager answered 404: ${message})`,
+      failed: (message) => `The lookup of batch endpoint ${name} failed: ${message}`,
+      missing: `The lookup of batch endpoint ${name} answered no properties.scoringUri`,
+      accepts: (value) => URL.canParse(value),
+    },
+    access,
+    options,
+  );
+  return read.kind === "found" ? { kind: "found", scoringUri: new URL(read.value) } : read;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AmlAccess } from "../aml-access.js";
 import { exchangeJson, type ExchangeOutcome } from "../json-exchange.js";
-import type { RequestOptions } from "./batch-endpoint-client.js";
+import { readArmProperty, type RequestOptions } from "./arm-property.js";
 
 /**
  * A pipeline component submitted as a Resource Manager pipeline job, exactly once (CONTRACT 7). The job's name is
@@ -93,26 +93,17 @@ export async function latestComponentVersion(
   access: AmlAccess,
   options: RequestOptions,
 ): Promise<LatestVersionOutcome> {
-  const outcome = await exchangeJson({ ...access, ...options, method: "GET", url });
-  if (outcome.kind === "retryable") return outcome;
-  if (outcome.kind === "final") {
-    return {
-      ...outcome,
-      message:
-        outcome.httpStatus === 404
-          ? `No pipeline component named ${name} in the workspace (Resource Manager answered 404: ${outcome.message})`
-          : `The latest version of component ${name} could not be read: ${outcome.message}`,
-    };
-  }
-  const properties = outcome.json?.properties;
-  const latest =
-    typeof properties === "object" && properties !== null
-      ? (properties as Record<string, unknown>).latestVersion
-      : undefined;
-  if (typeof latest === "string" && latest !== "") return { kind: "found", version: latest };
-  return {
-    kind: "final",
-    httpStatus: outcome.httpStatus,
-    message: `Component ${name} has no properties.latestVersion: give target.version`,
-  };
+  const read = await readArmProperty(
+    {
+      url,
+      property: "latestVersion",
+      notFound: (message) =>
+        `No pipeline component named ${name} in the workspace (Resource Manager answered 404: ${message})`,
+      failed: (message) => `The latest version of component ${name} could not be read: ${message}`,
+      missing: `Component ${name} has no properties.latestVersion: give target.version`,
+    },
+    access,
+    options,
+  );
+  return read.kind === "found" ? { kind: "found", version: read.value } : read;
 }
