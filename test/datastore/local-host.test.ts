@@ -1,20 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
+import { startTrialLocalHost, type TrialLocalHost } from "../support/trial-local-host.js";
 import type { AmlSubmitBody } from "../../src/submit/request-body.js";
 
-/** A timer that fires once a year, so that time moves only through /api/dev/tick. */
-const NEVER = "0 0 0 1 1 *";
-
-let host: RunningLocalHost | undefined;
-let cwd: string | undefined;
+let trial: TrialLocalHost | undefined;
 
 afterAll(async () => {
-  await host?.stop();
-  if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+  await trial?.stop();
 });
 
 describe("change-based schedules on the local host (CONTRACT 5)", () => {
@@ -22,14 +14,8 @@ describe("change-based schedules on the local host (CONTRACT 5)", () => {
     "registers workspaceblobstore on its Azurite and fires once per new file of the watched folder",
     { timeout: 90_000 },
     async () => {
-      cwd = await mkdtemp(path.join(os.tmpdir(), "datastore-local-"));
-      host = await startLocalHost({
-        port: 0,
-        persist: false,
-        cwd,
-        env: { SCHEDULER_TICK: NEVER },
-        log: () => undefined,
-      });
+      trial = await startTrialLocalHost("datastore-local");
+      const { host } = trial;
       const api = host.apiUrl;
       const call = (method: string, route: string, body?: unknown) =>
         fetch(`${api}${route}`, {

@@ -1,19 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocalHost, type RunningLocalHost } from "../../src/host/local/local-host.js";
+import { startTrialLocalHost, type TrialLocalHost } from "../support/trial-local-host.js";
 import { notificationSchema } from "../../src/notifications/notification-payload.js";
 
-/** A timer that fires once a year, so that time moves only through the requests of the test. */
-const NEVER = "0 0 0 1 1 *";
-
-let host: RunningLocalHost | undefined;
-let cwd: string | undefined;
+let trial: TrialLocalHost | undefined;
 
 afterAll(async () => {
-  await host?.stop();
-  if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+  await trial?.stop();
 });
 
 describe("notifications on the local host, as a new user tries them (CONTRACT 5, 8)", () => {
@@ -21,14 +13,8 @@ describe("notifications on the local host, as a new user tries them (CONTRACT 5,
     "sends a failed run's notification to the sandbox receiver once, and shows the run's outcome",
     { timeout: 90_000 },
     async () => {
-      cwd = await mkdtemp(path.join(os.tmpdir(), "notify-local-"));
-      host = await startLocalHost({
-        port: 0,
-        persist: false,
-        cwd,
-        env: { SCHEDULER_TICK: NEVER },
-        log: () => undefined,
-      });
+      trial = await startTrialLocalHost("notify-local");
+      const { host } = trial;
       const api = host.apiUrl;
       const call = async (method: string, route: string, body?: unknown) => {
         const response = await fetch(`${api}${route}`, {

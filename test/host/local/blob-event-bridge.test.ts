@@ -1,18 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocalHost, type RunningLocalHost } from "../../../src/host/local/local-host.js";
+import { startTrialLocalHost, type TrialLocalHost } from "../../support/trial-local-host.js";
 
-/** A timer that fires once a year: no scheduling pass, so only the events path can submit. */
-const NEVER = "0 0 0 1 1 *";
-
-let host: RunningLocalHost | undefined;
-let cwd: string | undefined;
+let trial: TrialLocalHost | undefined;
 
 afterAll(async () => {
-  await host?.stop();
-  if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+  await trial?.stop();
 });
 
 interface Submission {
@@ -28,14 +20,8 @@ describe("the local host's blob event bridge and dev upload route", () => {
     "submits once per new direct child uploaded through the dev route, within seconds, without a pass",
     { timeout: 90_000 },
     async () => {
-      cwd = await mkdtemp(path.join(os.tmpdir(), "events-local-"));
-      host = await startLocalHost({
-        port: 0,
-        persist: false,
-        cwd,
-        env: { SCHEDULER_TICK: NEVER },
-        log: () => undefined,
-      });
+      trial = await startTrialLocalHost("events-local");
+      const { host } = trial;
       const api = host.apiUrl;
       const call = (method: string, route: string, body?: unknown, contentType = "application/json") =>
         fetch(`${api}${route}`, {
@@ -91,8 +77,8 @@ describe("the local host's blob event bridge and dev upload route", () => {
   );
 
   it("refuses a dev upload with a bad path or body as a 400 naming the field, and writes nothing", async () => {
-    expect(host).toBeDefined();
-    const api = host!.apiUrl;
+    expect(trial).toBeDefined();
+    const api = trial!.host.apiUrl;
     const put = (route: string, body: unknown) =>
       fetch(`${api}${route}`, {
         method: "PUT",

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalHost, type RunningLocalHost } from "../../../src/host/local/local-host.js";
+import type { RunningLocalHost } from "../../../src/host/local/local-host.js";
+import { startTrialLocalHost, type TrialLocalHost } from "../../support/trial-local-host.js";
 import type { SandboxJob } from "../../../src/host/local/sandbox-v2.js";
 
 /**
@@ -10,28 +8,19 @@ import type { SandboxJob } from "../../../src/host/local/sandbox-v2.js";
  * endpoint do, and the host points AML_ARM_BASE_URL at it, so every trigger reaches a v2 target with no workspace.
  */
 
-/** A timer that fires once a year, so that time moves only through /api/dev/tick. */
-const NEVER = "0 0 0 1 1 *";
 const SANDBOX_WORKSPACE =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/" +
   "Microsoft.MachineLearningServices/workspaces/sandbox";
 
+let trial: TrialLocalHost;
 let host: RunningLocalHost;
-let cwd: string;
 
 beforeAll(async () => {
-  cwd = await mkdtemp(path.join(os.tmpdir(), "v2-local-"));
-  host = await startLocalHost({
-    port: 0,
-    persist: false,
-    cwd,
-    env: { SCHEDULER_TICK: NEVER },
-    log: () => undefined,
-  });
+  trial = await startTrialLocalHost("v2-local");
+  host = trial.host;
 });
 afterAll(async () => {
-  await host.stop();
-  await rm(cwd, { recursive: true, force: true });
+  await trial.stop();
 });
 
 function call(method: string, route: string, body?: unknown): Promise<Response> {
