@@ -1,20 +1,20 @@
 import type { TestProject } from "vitest/node";
-import { startEmbeddedAzurite, type EmbeddedAzurite } from "../../src/host/local/embedded-azurite.js";
+import { startAzuritePool, type AzuritePool } from "./azurite-pool.js";
 
-/** One real Azurite for the whole test run, on free loopback ports; tests isolate by table/queue names. */
-let azurite: EmbeddedAzurite | undefined;
+/** Real Azurites on free loopback ports, one per test file (azurite-pool.ts); tests isolate by table/queue names. */
+let pool: AzuritePool | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  azurite = await startEmbeddedAzurite();
-  project.provide("storageConnectionString", azurite.connectionString);
+  pool = await startAzuritePool();
+  project.provide("azuriteLeaseUrl", pool.url);
 }
 
 export async function teardown(): Promise<void> {
-  await azurite?.stop();
+  await pool?.close();
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
-    storageConnectionString: string;
+    azuriteLeaseUrl: string;
   }
 }

@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
 
-/** The connection string of the test run's Azurite (started by global-setup.ts). */
+/** The connection string of this test file's own Azurite (leased by azurite-lease.ts before the file runs). */
 export function testStorageConnectionString(): string {
-  return inject("storageConnectionString");
+  const lease = globalThis as { leasedAzurite?: string; leasedAzuriteUsed?: boolean };
+  lease.leasedAzuriteUsed = true;
+  const connectionString = lease.leasedAzurite;
+  if (connectionString === undefined)
+    throw new Error("No Azurite was leased for this test file (azurite-lease.ts)");
+  return connectionString;
 }
 
-/** A name prefix unique to one test, so tests sharing the Azurite never see each other's tables or queues. */
+/** A name prefix unique to one test, so tests sharing the file's Azurite never see each other's tables or queues. */
 export function uniqueStoragePrefix(): string {
   return `t${randomBytes(5).toString("hex")}`;
 }
