@@ -20,10 +20,11 @@ import {
  */
 
 /**
- * Blobs of the burst test. The brief asks for 10,000; on the shared 2-core machine (load 12 to 14) two runs of
- * 10,000 did not finish, the second ending in Azurite not answering within 35 s, so this is the size seen to pass.
+ * Blobs of the burst test (issue 14: 10,000 events for 10,000 blobs). It takes about 12 minutes here (2,000 took
+ * 50 s): Azurite (LokiJS) spends more per request the more rows a partition and messages its queues hold, and the
+ * burst puts 10,000 runs with their occurrence keys in the schedule's one partition. The file has its own Azurite.
  */
-const BURST = 2_000;
+const BURST = 10_000;
 
 let harness: EventHarness;
 
@@ -214,8 +215,8 @@ describe("blob events (detection: events)", () => {
   });
 
   it(
-    "fire a burst of 2,000 events for 2,000 blobs as 2,000 runs, none twice, duplicates and all",
-    { timeout: 600_000 },
+    "fire a burst of 10,000 events for 10,000 blobs as 10,000 runs, none twice, duplicates and all",
+    { timeout: 2_400_000 },
     async () => {
       const schedule = await harness.watch("burst");
       const names = Array.from(
@@ -232,7 +233,7 @@ describe("blob events (detection: events)", () => {
       const messages = [...batches, ...batches.filter((_, index) => index % 10 === 0).reverse()];
       await forEachConcurrently(messages, 16, (events) => harness.send(events));
 
-      const runs = await harness.settledRunsOf(schedule, BURST, 500_000);
+      const runs = await harness.settledRunsOf(schedule, BURST, 2_300_000);
       expect(runs).toHaveLength(BURST);
       expect(new Set(runs.map((run) => run.changedBlob?.path))).toEqual(new Set(names));
       expect(runs.every((run) => run.changedBlob?.detectedBy === "event")).toBe(true);

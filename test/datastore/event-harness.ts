@@ -217,7 +217,7 @@ export async function createEventHarness(): Promise<EventHarness> {
     runsOf,
     async settledRunsOf(scheduleId, count, timeoutMs = 20_000) {
       // Listing thousands of runs is itself load on storage: look less often when many are awaited.
-      const pollMs = count > 100 ? 2_000 : 100;
+      const pollMs = count > 1_000 ? 10_000 : count > 100 ? 2_000 : 100;
       await waitFor(async () => (await runsOf(scheduleId)).length >= count, timeoutMs, pollMs);
       // An extra run would come from a message still in flight: give the worker a few polls to show it.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
