@@ -78,8 +78,14 @@ export function submissionDependencies(services: Services): SubmissionDependenci
     ...PRODUCTION_RETRIES,
     log: services.log,
     runEnded: (run) => handleRunEnd(services.policies, run),
-    beforeFirstPost: (run, now) =>
-      decideBeforeFirstPost({ schedules: services.schedules, decisions: FIRST_POST_DECISIONS }, run, now),
+    readSchedule: (scheduleId) => services.schedules.get(scheduleId),
+    beforeFirstPost: (run, now, readSchedule) =>
+      decideBeforeFirstPost(
+        { schedules: services.schedules, decisions: FIRST_POST_DECISIONS },
+        run,
+        now,
+        readSchedule,
+      ),
     firstPostSteps: [overlapStep(services.policies)],
     afterSubmitted: (run) => startFollowing(followDependencies(services), run),
     gate: services.submissionGate,

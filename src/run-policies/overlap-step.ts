@@ -2,6 +2,7 @@ import { PreconditionFailedError } from "../errors.js";
 import { isUnfinished, type RunRecord } from "../runs/run-record.js";
 import { runTransitionLine } from "../runs/run-telemetry.js";
 import type { ScheduleRunState } from "../runs/schedule-run-state.js";
+import type { ScheduleReader } from "../submit/first-post-decisions.js";
 import { SEND, type FirstPostDecision, type FirstPostStep } from "../submit/first-post-steps.js";
 import {
   decideOverlap,
@@ -19,7 +20,10 @@ import { handleRunEnd, STATE_WRITE_ATTEMPTS, type RunPolicyDependencies } from "
  * so that two instances cannot both find nothing unfinished and fire.
  */
 export function overlapStep(deps: RunPolicyDependencies): FirstPostStep {
-  return { name: "overlap", decide: (run) => decideRunOverlap(deps, run) };
+  return {
+    name: "overlap",
+    decide: (run, _now, readSchedule) => decideRunOverlap(deps, run, readSchedule),
+  };
 }
 
 /**
@@ -28,13 +32,18 @@ export function overlapStep(deps: RunPolicyDependencies): FirstPostStep {
  */
 export const RECENT_RUNS_CHECKED = 10;
 
-async function decideRunOverlap(deps: RunPolicyDependencies, run: RunRecord): Promise<FirstPostDecision> {
-  if (run.scheduleId === null) return SEND;
-  const schedule = await deps.schedules.get(run.scheduleId);
+async function decideRunOverlap(
+  deps: RunPolicyDependencies,
+  run: RunRecord,
+  readSchedule: ScheduleReader | undefined,
+): Promise<FirstPostDecision> {
+  const { scheduleId } = run;
+  if (scheduleId === null) return SEND;
+  const schedule = await (readSchedule ?? (() => deps.schedules.get(scheduleId)))();
   const overlap = schedule?.definition.policy.overlap ?? "allow";
   if (overlap === "allow") return SEND;
   for (let attempt = 0; attempt < STATE_WRITE_ATTEMPTS; attempt++) {
-    const state = await deps.runStates.get(run.scheduleId);
+    const state = await deps.runStates.get(scheduleId);
     const decision = decideOverlap({ ...(await readFacts(deps, run, state)), overlap });
     switch (decision.kind) {
       case "send":
@@ -57,7 +66,7 @@ async function decideRunOverlap(deps: RunPolicyDependencies, run: RunRecord): Pr
         };
     }
   }
-  throw new PreconditionFailedError(`The run state of schedule ${run.scheduleId} kept changing`);
+  throw new PreconditionFailedError(`The run state of schedule ${scheduleId} kept changing`);
 }
 
 async function readFacts(

@@ -1,14 +1,15 @@
 import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 
 /**
- * Group commit for the rows of one partition: upserts and deletes that callers make at about the same time go
+ * Group commit for the rows of one partition: inserts, upserts and deletes that callers make at about the same time go
  * to storage together, as one entity group transaction of up to 100 operations (Azure Table service, "Performing
  * entity group transactions": one partition, at most 100 entities, each entity once). A lone write goes alone,
  * at once; writes that arrive while batches are under way wait for the next one. Each caller's promise settles
  * when its own write is stored, so "written before" still means what it says.
  *
- * A batch fails as a whole (a delete of a row that is already gone fails it with 404); it is then written row
- * by row, where a missing row is not an error for a delete.
+ * A batch fails as a whole (a delete of a row that is already gone fails it with 404, an insert of a row that is
+ * there with 409); it is then written row by row, where a missing row is not an error for a delete, and a present
+ * one answers false for an insert.
  */
 export class PartitionWriteBatcher {
   private readonly queued: QueuedWrite[] = [];
@@ -26,16 +27,21 @@ export class PartitionWriteBatcher {
     },
   ) {}
 
-  upsert(rowKey: string, properties: Record<string, string>): Promise<void> {
-    return this.enqueue({ kind: "upsert", rowKey, properties });
+  async upsert(rowKey: string, properties: RowProperties): Promise<void> {
+    await this.enqueue({ kind: "upsert", rowKey, properties });
   }
 
-  delete(rowKey: string): Promise<void> {
-    return this.enqueue({ kind: "delete", rowKey });
+  async delete(rowKey: string): Promise<void> {
+    await this.enqueue({ kind: "delete", rowKey });
   }
 
-  private enqueue(write: RowWrite): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Creates the row; false, writing nothing, when it exists already. */
+  insert(rowKey: string, properties: RowProperties): Promise<boolean> {
+    return this.enqueue({ kind: "insert", rowKey, properties });
+  }
+
+  private enqueue(write: RowWrite): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
       this.queued.push({ write, resolve, reject });
       this.scheduleFlush();
     });
@@ -89,7 +95,7 @@ export class PartitionWriteBatcher {
     if (batch.length > 1) {
       try {
         await this.table.submitTransaction(batch.map((entry) => this.actionOf(entry.write)));
-        for (const entry of batch) entry.resolve();
+        for (const entry of batch) entry.resolve(true);
         return;
       } catch {
         // Written row by row below, where each caller gets its own outcome.
@@ -98,8 +104,7 @@ export class PartitionWriteBatcher {
     await Promise.all(
       batch.map(async (entry) => {
         try {
-          await this.writeOne(entry.write);
-          entry.resolve();
+          entry.resolve(await this.writeOne(entry.write));
         } catch (error) {
           entry.reject(error);
         }
@@ -109,23 +114,30 @@ export class PartitionWriteBatcher {
 
   private actionOf(write: RowWrite): TransactionAction {
     const keys = { partitionKey: this.partitionKey, rowKey: write.rowKey };
-    return write.kind === "upsert"
-      ? ["upsert", { ...keys, ...write.properties }, "Replace"]
-      : ["delete", keys];
+    switch (write.kind) {
+      case "insert":
+        return ["create", { ...keys, ...write.properties }];
+      case "upsert":
+        return ["upsert", { ...keys, ...write.properties }, "Replace"];
+      case "delete":
+        return ["delete", keys];
+    }
   }
 
-  private async writeOne(write: RowWrite): Promise<void> {
-    if (write.kind === "upsert") {
-      await this.table.upsertEntity(
-        { partitionKey: this.partitionKey, rowKey: write.rowKey, ...write.properties },
-        "Replace",
-      );
-      return;
-    }
+  /** One write alone; false for an insert of a row that exists, or a delete of one that is gone. */
+  private async writeOne(write: RowWrite): Promise<boolean> {
+    const keys = { partitionKey: this.partitionKey, rowKey: write.rowKey };
     try {
-      await this.table.deleteEntity(this.partitionKey, write.rowKey);
+      if (write.kind === "insert") await this.table.createEntity({ ...keys, ...write.properties });
+      else if (write.kind === "upsert")
+        await this.table.upsertEntity({ ...keys, ...write.properties }, "Replace");
+      else await this.table.deleteEntity(this.partitionKey, write.rowKey);
+      return true;
     } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      const status = error instanceof RestError ? error.statusCode : undefined;
+      if ((write.kind === "insert" && status === 409) || (write.kind === "delete" && status === 404))
+        return false;
+      throw error;
     }
   }
 }
@@ -133,11 +145,16 @@ export class PartitionWriteBatcher {
 /** Azure Table service: an entity group transaction holds at most 100 operations. */
 export const MAX_TRANSACTION_OPERATIONS = 100;
 
+/** The properties of a row, beside its keys. */
+export type RowProperties = Record<string, string | number>;
+
 type RowWrite =
-  { kind: "upsert"; rowKey: string; properties: Record<string, string> } | { kind: "delete"; rowKey: string };
+  | { kind: "insert" | "upsert"; rowKey: string; properties: RowProperties }
+  | { kind: "delete"; rowKey: string };
 
 interface QueuedWrite {
   write: RowWrite;
-  resolve(): void;
+  /** true once written; false for an insert that found the row there, or a delete that found it gone. */
+  resolve(written: boolean): void;
   reject(error: unknown): void;
 }

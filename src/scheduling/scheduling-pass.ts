@@ -79,7 +79,7 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
         // Time-based schedules are claimed ahead up to the horizon; a folder check is due at its instant only.
         const dueBy = schedule.definition.trigger.type === "datastore" ? now : horizon;
         if (Date.parse(schedule.dueAt) > dueBy.getTime()) return;
-        runs.push(...(await fireDueSchedule(deps, schedule, now)));
+        runs.push(...(await fireDueSchedule(deps, schedule, now, entry)));
       } catch (error) {
         // One schedule's failure must not hold up the others; it stays due and the next pass retries it.
         deps.log(`schedule ${entry.scheduleId}: scheduling failed, will retry next pass: ${String(error)}`);
@@ -96,11 +96,13 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
 /**
  * Fires what is due of one schedule, claims what falls before the horizon (claimHorizon), and moves it on: `dueAt`
  * to its first unclaimed occurrence, `nextRunAt` to the next instant it fires, which may be one claimed ahead.
+ * `dueEntry` is the schedule's due entry as the pass's findDue read it (spares a read when moving it on).
  */
 export async function fireDueSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
   now: Date,
+  dueEntry?: DueEntry,
 ): Promise<RunRecord[]> {
   const { trigger } = schedule.definition;
   if (schedule.definition.status !== "Active") return [];
@@ -109,7 +111,7 @@ export async function fireDueSchedule(
     await deps.enqueueFolderCheck(schedule, now);
     // In events mode this is the reconciliation, on the same clock (CONTRACT 2.3).
     const nextCheck = nextFolderCheckAt(schedule.activatedAt, folderCheckIntervalMinutes(trigger), now);
-    await advanceSchedule(deps, schedule, nextCheck.getTime(), { changeBased: true });
+    await advanceSchedule(deps, schedule, nextCheck.getTime(), { changeBased: true, dueEntry });
     return [];
   }
   if (schedule.nextRunAt === null) return [];
@@ -147,7 +149,10 @@ export async function fireDueSchedule(
     if (run) created.push(run);
   }
   const claimedAhead = fires.find((fire) => fire.scheduledFor > now.getTime());
-  await advanceSchedule(deps, schedule, dueMs, { nextRunMs: claimedAhead?.scheduledFor ?? dueMs });
+  await advanceSchedule(deps, schedule, dueMs, {
+    nextRunMs: claimedAhead?.scheduledFor ?? dueMs,
+    dueEntry,
+  });
   return created;
 }
 
@@ -226,7 +231,11 @@ async function advanceSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
   dueMs: number | undefined,
-  { changeBased = false, nextRunMs = dueMs }: { changeBased?: boolean; nextRunMs?: number | undefined } = {},
+  {
+    changeBased = false,
+    nextRunMs = dueMs,
+    dueEntry,
+  }: { changeBased?: boolean; nextRunMs?: number | undefined; dueEntry?: DueEntry | undefined } = {},
 ): Promise<void> {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   try {
@@ -235,6 +244,7 @@ async function advanceSchedule(
       schedule,
       { ...withoutEtag(schedule), nextRunAt: changeBased ? null : iso(nextRunMs), dueAt: iso(dueMs) },
       schedule.etag,
+      dueEntry,
     );
   } catch (error) {
     // Another pass advanced it, or a user changed it (and so recomputed nextRunAt): either way it is handled.

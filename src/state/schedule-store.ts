@@ -42,9 +42,16 @@ export interface ScheduleStore {
   /**
    * Replaces `current` (as read) with `next` (same id), moving the name and the due index entry as needed.
    * Throws PreconditionFailedError when the stored ETag is not `ifMatch` ("*" matches any), NotFoundError when
-   * the schedule is gone, ConflictError when a new name is taken.
+   * the schedule is gone, ConflictError when a new name is taken. `knownDueEntry`, the schedule's due entry as
+   * findDue just read it, stands in for a read of that entry when `current` is still due then (a pass moving a
+   * schedule on, one storage round trip fewer per fired run).
    */
-  replace(current: ScheduleRecord, next: NewScheduleRecord, ifMatch: string): Promise<ScheduleRecord>;
+  replace(
+    current: ScheduleRecord,
+    next: NewScheduleRecord,
+    ifMatch: string,
+    knownDueEntry?: DueEntry,
+  ): Promise<ScheduleRecord>;
   /** Throws PreconditionFailedError / NotFoundError as replace does. */
   delete(current: ScheduleRecord, ifMatch: string): Promise<void>;
   /** Due index entries with dueAt <= now, oldest first, at most `limit`: cost in proportion to the number due. */

@@ -141,7 +141,12 @@ export class TableScheduleStore implements ScheduleStore {
    * (1) claims the new name, (2) writes the new due row, (3) replaces the schedule row on its ETag, (4) removes
    * the old name and due rows. A failure before (3) undoes (1) and (2); a crash leaves rows no schedule matches.
    */
-  async replace(current: ScheduleRecord, next: NewScheduleRecord, ifMatch: string): Promise<ScheduleRecord> {
+  async replace(
+    current: ScheduleRecord,
+    next: NewScheduleRecord,
+    ifMatch: string,
+    knownDueEntry?: DueEntry,
+  ): Promise<ScheduleRecord> {
     if (next.id !== current.id) throw new Error(`Cannot replace schedule ${current.id} with ${next.id}`);
     const { etag, leftBehind } = await this.writeConditionally(current, ifMatch, async (stored) => {
       const claimed: ClaimedRow[] = [];
@@ -161,7 +166,7 @@ export class TableScheduleStore implements ScheduleStore {
         if (dueKeyOf(stored) !== dueKeyOf(next)) {
           const [claim, oldDue] = await Promise.all([
             next.dueAt === null ? undefined : this.claimDueRow(next.dueAt, next.id),
-            stored.dueAt === null ? undefined : this.readDueRow(stored.dueAt, stored.id),
+            stored.dueAt === null ? undefined : this.dueRowOf(stored.id, stored.dueAt, knownDueEntry),
           ]);
           if (claim !== undefined) claimed.push(claim);
           leftBehind.push(oldDue === undefined ? undefined : rowReference(oldDue));
@@ -293,6 +298,21 @@ export class TableScheduleStore implements ScheduleStore {
 
   private async readDueRow(dueAt: string, id: string): Promise<StoredRow | undefined> {
     return readRow(this.due, duePartitionKey(dueAt), dueRowKey(dueAt, id));
+  }
+
+  /**
+   * The due row of schedule `id` at `dueAt`: as findDue read it when that is the one, else as stored now. Its
+   * ETag only conditions the row's removal, so one that is stale leaves the row for discardDueEntry.
+   */
+  private async dueRowOf(
+    id: string,
+    dueAt: string,
+    known: DueEntry | undefined,
+  ): Promise<StoredRow | undefined> {
+    if (known?.scheduleId !== id || Date.parse(known.dueAt) !== Date.parse(dueAt)) {
+      return this.readDueRow(dueAt, id);
+    }
+    return { partitionKey: duePartitionKey(dueAt), rowKey: dueRowKey(dueAt, id), etag: known.etag };
   }
 
   /**

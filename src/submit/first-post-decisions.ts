@@ -87,11 +87,18 @@ export interface FirstPostDependencies {
   decisions: readonly FirstPostDecision[];
 }
 
-/** Takes the decisions for a run about to be POSTed for the first time; manual and API runs always go. */
+/** Reads the run's schedule as stored now; undefined when it was deleted. */
+export type ScheduleReader = () => Promise<ScheduleRecord | undefined>;
+
+/**
+ * Takes the decisions for a run about to be POSTed for the first time; manual and API runs always go. With
+ * `readSchedule` the schedule is read through it (the worker's one read for all its decisions at the instant).
+ */
 export async function decideBeforeFirstPost(
   deps: FirstPostDependencies,
   run: RunRecord,
   now: Date,
+  readSchedule?: ScheduleReader,
 ): Promise<FirstPostVerdict & { decision?: string }> {
   if (run.attempts > 0 || run.scheduleId === null || run.reason === "manual" || run.reason === "api") {
     return POST;
@@ -100,7 +107,7 @@ export async function decideBeforeFirstPost(
   let read: Promise<ScheduleRecord | undefined> | undefined;
   const facts: FirstPostFacts = {
     run,
-    schedule: () => (read ??= deps.schedules.get(scheduleId)),
+    schedule: readSchedule ?? (() => (read ??= deps.schedules.get(scheduleId))),
     now,
   };
   for (const decision of deps.decisions) {

@@ -1,4 +1,5 @@
 import type { RunRecord } from "../runs/run-record.js";
+import type { ScheduleReader } from "./first-post-decisions.js";
 
 /**
  * The decisions taken just before a run's first POST, at the moment its occurrence comes due (e.g. `policy.overlap`,
@@ -14,7 +15,8 @@ export type FirstPostDecision =
 export interface FirstPostStep {
   /** Names the step in log lines. */
   name: string;
-  decide(run: RunRecord, now: Date): Promise<FirstPostDecision>;
+  /** `readSchedule`, when given, reads the run's schedule (once for all decisions at the instant). */
+  decide(run: RunRecord, now: Date, readSchedule?: ScheduleReader): Promise<FirstPostDecision>;
 }
 
 export const SEND: FirstPostDecision = { send: true };
@@ -24,9 +26,10 @@ export async function decideBeforeFirstPost(
   steps: readonly FirstPostStep[],
   run: RunRecord,
   now: Date,
+  readSchedule?: ScheduleReader,
 ): Promise<RunRecord | undefined> {
   for (const step of steps) {
-    const decision = await step.decide(run, now);
+    const decision = await step.decide(run, now, readSchedule);
     if (!decision.send) return decision.run;
   }
   return undefined;

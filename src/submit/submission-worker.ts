@@ -1,10 +1,11 @@
 import { PreconditionFailedError } from "../errors.js";
 import { fireLagMetricLine, fireLagOf } from "../runs/fire-lag.js";
-import { runMessageSchema, type RunQueue } from "../runs/run-queue.js";
+import { runIdsOf, runMessageSchema, type RunQueue } from "../runs/run-queue.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
 import { firstPostTiming } from "./fire-instant.js";
-import type { FirstPostVerdict } from "./first-post-decisions.js";
+import type { ScheduleRecord } from "../schedules/record.js";
+import type { FirstPostVerdict, ScheduleReader } from "./first-post-decisions.js";
 import { runTransitionLine } from "../runs/run-telemetry.js";
 import { decideBeforeFirstPost, type FirstPostStep } from "./first-post-steps.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
@@ -36,7 +37,16 @@ export interface SubmissionDependencies {
    * The decisions taken before a scheduled run's first POST (first-post-decisions.ts: the schedule still wants
    * the occurrence, ...); without it every run is POSTed.
    */
-  beforeFirstPost?: (run: RunRecord, now: Date) => Promise<FirstPostVerdict & { decision?: string }>;
+  beforeFirstPost?: (
+    run: RunRecord,
+    now: Date,
+    readSchedule?: ScheduleReader,
+  ) => Promise<FirstPostVerdict & { decision?: string }>;
+  /**
+   * Reads a schedule as stored now: the one read that the decisions at a run's instant share (still wanted,
+   * overlap); without it each decision reads for itself.
+   */
+  readSchedule?: (scheduleId: string) => Promise<ScheduleRecord | undefined>;
   /**
    * Decisions taken at the run's instant, just before its first POST (CONTRACT 2.5 `policy.overlap`), after the
    * still-wanted check and the wait for the instant; none when absent.
@@ -68,12 +78,29 @@ export interface Delivery {
   maxDequeueCount: number;
 }
 
+/**
+ * One message: one run, or several enqueued together (run-queue.ts), each handled as if it came alone and all at
+ * once. When any of them fails, the message fails after all have been handled, and its next delivery goes on with
+ * those still Pending (the settled ones ignore it). Answers the run of a one-run message as recorded.
+ */
 export async function submitQueuedRun(
   deps: SubmissionDependencies,
   message: unknown,
   delivery: Delivery,
 ): Promise<RunRecord | undefined> {
-  const { runId } = runMessageSchema.parse(message);
+  const runIds = runIdsOf(runMessageSchema.parse(message));
+  const outcomes = await Promise.allSettled(runIds.map((runId) => submitOne(deps, runId, delivery)));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  const [only] = outcomes;
+  return runIds.length === 1 && only?.status === "fulfilled" ? only.value : undefined;
+}
+
+async function submitOne(
+  deps: SubmissionDependencies,
+  runId: string,
+  delivery: Delivery,
+): Promise<RunRecord | undefined> {
   try {
     return await attemptSubmission(deps, runId);
   } catch (error) {
@@ -107,8 +134,6 @@ async function attemptSubmission(
     return run;
   }
   if (run.attempts === 0) {
-    const verdict = (await deps.beforeFirstPost?.(run, startedAt)) ?? { kind: "post" };
-    if (verdict.kind === "skip") return skipRun(deps, run, verdict.reason);
     const timing = firstPostTiming(run, startedAt.getTime());
     if (timing.kind === "requeue") {
       // Arrived long before its instant (a message sent again without its delay): back to the queue until then.
@@ -116,9 +141,14 @@ async function attemptSubmission(
       return run;
     }
     if (timing.kind === "wait") await (deps.sleep ?? sleepFor)(timing.ms);
-    // The overlap decision is taken at the instant, once the wait is over (CONTRACT 2.5).
+    // Every decision is taken at the instant, once the wait is over, on one read of the schedule: does it still
+    // want the occurrence (issue 15), then the overlap policy (CONTRACT 2.5).
+    const decidedAt = deps.clock();
+    const readSchedule = scheduleReaderFor(deps, run);
+    const verdict = (await deps.beforeFirstPost?.(run, decidedAt, readSchedule)) ?? { kind: "post" };
+    if (verdict.kind === "skip") return skipRun(deps, run, verdict.reason);
     if (deps.firstPostSteps !== undefined) {
-      const settled = await decideFirstPost(deps, run, deps.clock());
+      const settled = await decideFirstPost(deps, run, decidedAt, readSchedule);
       if (settled !== "send") return settled;
     }
   }
@@ -140,6 +170,15 @@ async function attemptSubmission(
   } finally {
     if (!released) entry?.release({ kind: "answered" });
   }
+}
+
+/** The run's schedule, read at most once for all the decisions before its first POST. */
+function scheduleReaderFor(deps: SubmissionDependencies, run: RunRecord): ScheduleReader | undefined {
+  const { readSchedule } = deps;
+  const { scheduleId } = run;
+  if (readSchedule === undefined || scheduleId === null) return undefined;
+  let read: Promise<ScheduleRecord | undefined> | undefined;
+  return () => (read ??= readSchedule(scheduleId));
 }
 
 function sleepFor(ms: number): Promise<void> {
@@ -171,10 +210,11 @@ async function decideFirstPost(
   deps: SubmissionDependencies,
   run: RunRecord,
   now: Date,
+  readSchedule: ScheduleReader | undefined,
 ): Promise<"send" | RunRecord | undefined> {
   let settled: RunRecord | undefined;
   try {
-    settled = await decideBeforeFirstPost(deps.firstPostSteps ?? [], run, now);
+    settled = await decideBeforeFirstPost(deps.firstPostSteps ?? [], run, now, readSchedule);
   } catch (error) {
     if (error instanceof PreconditionFailedError) return undefined;
     throw error;

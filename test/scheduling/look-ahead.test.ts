@@ -140,6 +140,41 @@ describe("look-ahead firing", () => {
     ]);
   });
 
+  it("takes every decision at the instant, on one read of the schedule, so a disable during the wait counts", async () => {
+    endpoint = await startScriptedEndpoint([{ status: 200 }]);
+    const timeline = new ManualClock("2026-11-21T09:59:45.000Z");
+    const stack = await createFiringStack({ timeline, lookAheadTick: TICK });
+    const schedule = await stack.createSchedule(
+      definition("one-read", { type: "cron", expression: "40 * * * * *" }),
+      timeline.now(),
+    );
+    timeline.set("2026-11-21T10:00:00.200Z");
+    await runSchedulingPass(stack.scheduling, timeline.now());
+    const reads: string[] = [];
+    const readSchedule = stack.submission.readSchedule;
+    if (readSchedule === undefined) throw new Error("the stack's worker reads no schedule");
+    stack.submission.readSchedule = (scheduleId) => {
+      reads.push(timeline.now().toISOString());
+      return readSchedule(scheduleId);
+    };
+    // A second decision after "still wanted", as the overlap policy is in the hosts: it sees the same read.
+    const seenByStep: (string | undefined)[] = [];
+    stack.submission.firstPostSteps = [
+      {
+        name: "probe",
+        async decide(_run, _now, readFromStep) {
+          seenByStep.push((await readFromStep?.())?.definition.status);
+          return { send: true };
+        },
+      },
+    ];
+
+    expect(await deliverUntil(timeline, [stack], Date.parse("2026-11-21T10:00:59.000Z"))).toBe(1);
+    expect(reads).toEqual(["2026-11-21T10:00:40.000Z"]);
+    expect(seenByStep).toEqual(["Active"]);
+    expect((await runsOf(stack, schedule.id))[0]).toMatchObject({ status: "Submitted", fireLagMs: 0 });
+  });
+
   it("does not fire an occurrence whose schedule was disabled between the claim and the instant, and says why", async () => {
     endpoint = await startScriptedEndpoint([{ status: 200 }]);
     const timeline = new ManualClock("2026-11-21T09:59:45.000Z");

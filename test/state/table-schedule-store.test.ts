@@ -523,6 +523,58 @@ describe("TableScheduleStore", () => {
     });
   });
 
+  describe("replace with the due entry findDue read", () => {
+    it("moves the due row on that entry's ETag, and leaves a row rewritten since for discardDueEntry", async () => {
+      const subject = await newStore();
+      const { store, due } = subject;
+      const now = new Date("2026-11-22T12:00:00.000Z");
+      const first = await store.insert(
+        scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-22T10:00:00.000Z" }),
+      );
+      const second = await store.insert(
+        scheduleRecord(scheduleId(2), {}, { dueAt: "2026-11-22T11:00:00.000Z" }),
+      );
+      const [firstEntry, secondEntry] = await store.findDue(now, 100);
+      expect(firstEntry?.scheduleId).toBe(first.id);
+      expect(secondEntry?.scheduleId).toBe(second.id);
+
+      // As read: the old row goes, the new one is there.
+      await store.replace(
+        first,
+        scheduleRecord(scheduleId(1), {}, { dueAt: "2026-11-23T10:00:00.000Z" }),
+        first.etag,
+        firstEntry,
+      );
+      // The second's row is written again after findDue read it: its old ETag must not remove it.
+      const [partitionKey, rowKey] = dueKey(second.dueAt ?? "", second.id).split("/");
+      await due.updateEntity(
+        { partitionKey: partitionKey ?? "", rowKey: rowKey ?? "", rewritten: true },
+        "Merge",
+      );
+      await store.replace(
+        second,
+        scheduleRecord(scheduleId(2), {}, { dueAt: "2026-11-23T11:00:00.000Z" }),
+        second.etag,
+        secondEntry,
+      );
+
+      expect((await storedKeys(subject)).due).toEqual(
+        [
+          dueKey("2026-11-22T11:00:00.000Z", second.id),
+          dueKey("2026-11-23T10:00:00.000Z", first.id),
+          dueKey("2026-11-23T11:00:00.000Z", second.id),
+        ].sort(),
+      );
+      await expectEveryScheduleIndexed(subject);
+      // The row left behind no longer matches its schedule: a later pass discards it.
+      const [leftBehind] = await store.findDue(now, 100);
+      expect(leftBehind).toMatchObject({ scheduleId: second.id, dueAt: "2026-11-22T11:00:00.000Z" });
+      subject.clock.now = new Date(Date.now() + 3_600_000);
+      if (leftBehind !== undefined) await store.discardDueEntry(leftBehind);
+      expect(await store.findDue(now, 100)).toEqual([]);
+    });
+  });
+
   describe("ping", () => {
     it("resolves while storage answers and rejects when the table is gone", async () => {
       const { store, schedules, due } = await newStore();

@@ -269,6 +269,34 @@ describe("submission worker against a real endpoint and queue", () => {
     expect(h.endpoint.received).toHaveLength(2);
   });
 
+  it("submits each run of a shared message once; one that throws fails the message, and its redelivery sends none again", async () => {
+    h = await harness([{ status: 200 }]);
+    const [a, b, c] = [await createAndEnqueue(h), await createAndEnqueue(h), await createAndEnqueue(h)];
+    await Promise.all([a, b, c].map((run) => settled(h as Harness, run.id)));
+    expect(h.endpoint.received).toHaveLength(3);
+    // Three new runs in one message; the POST of the second throws (a crash of its attempt).
+    await h.runner?.stop();
+    h.runner = undefined;
+    const [x, y, z] = [await createAndEnqueue(h), await createAndEnqueue(h), await createAndEnqueue(h)];
+    const deps = h.deps;
+    h.deps = {
+      ...deps,
+      post: (run) => (run.id === y.id ? Promise.reject(new Error("the instance died")) : deps.post(run)),
+    };
+    const message = { runIds: [x.id, y.id, z.id] };
+    const delivery = { dequeueCount: 1, maxDequeueCount: 5 };
+
+    await expect(submitQueuedRun(h.deps, message, delivery)).rejects.toThrow("the instance died");
+    expect((await h.runs.get(x.id))?.status).toBe("Submitted");
+    expect((await h.runs.get(z.id))?.status).toBe("Submitted");
+    expect(await h.runs.get(y.id)).toMatchObject({ status: "Pending", attempts: 1 });
+    expect(h.endpoint.received).toHaveLength(5);
+
+    // Delivered again at once: x and z are settled, y's attempt still holds its lease; nothing is sent.
+    await expect(submitQueuedRun(h.deps, message, { ...delivery, dequeueCount: 2 })).resolves.toBeUndefined();
+    expect(h.endpoint.received).toHaveLength(5);
+  });
+
   it("ignores a duplicate message for a run that is already settled", async () => {
     h = await harness([{ status: 200 }]);
     const run = await createAndEnqueue(h);

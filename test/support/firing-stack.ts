@@ -139,8 +139,9 @@ export async function createFiringStack(options: FiringStackOptions = {}): Promi
     retryDelayMs: () => 1_000,
     maxAttempts: 3,
     log,
-    beforeFirstPost: (run, now) =>
-      decideBeforeFirstPost({ schedules, decisions: FIRST_POST_DECISIONS }, run, now),
+    readSchedule: (scheduleId) => schedules.get(scheduleId),
+    beforeFirstPost: (run, now, readSchedule) =>
+      decideBeforeFirstPost({ schedules, decisions: FIRST_POST_DECISIONS }, run, now, readSchedule),
     ...(timeline === undefined ? {} : { sleep: timeline.sleep }),
     ...(options.gate === undefined ? {} : { gate: options.gate }),
   };
