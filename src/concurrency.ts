@@ -13,3 +13,19 @@ export async function forEachConcurrently<T>(
   });
   await Promise.all(workers);
 }
+
+/**
+ * A function that runs `work` on the next microtask, once however often it is called until then: the calls of one
+ * synchronous burst share one run (the group commits of partition-write-batcher.ts and run-queue.ts).
+ */
+export function onNextMicrotask(work: () => void): () => void {
+  let scheduled = false;
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      work();
+    });
+  };
+}

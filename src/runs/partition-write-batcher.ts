@@ -1,4 +1,5 @@
 import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { onNextMicrotask } from "../concurrency.js";
 
 /**
  * Group commit for the rows of one partition: inserts, upserts and deletes that callers make at about the same time go
@@ -16,7 +17,8 @@ export class PartitionWriteBatcher {
   /** Rows with a write under way: a later write of the same row waits, so that writes of one row keep their order. */
   private readonly rowsInFlight = new Set<string>();
   private batchesInFlight = 0;
-  private flushScheduled = false;
+  /** On the next microtask, so that the writes of one synchronous burst share a batch. */
+  private readonly scheduleFlush = onNextMicrotask(() => this.flush());
 
   constructor(
     private readonly table: TableClient,
@@ -44,16 +46,6 @@ export class PartitionWriteBatcher {
     return new Promise<boolean>((resolve, reject) => {
       this.queued.push({ write, resolve, reject });
       this.scheduleFlush();
-    });
-  }
-
-  /** On the next microtask, so that the writes of one synchronous burst share a batch. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
     });
   }
 

@@ -2,6 +2,7 @@ import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
 import type { RunRecord } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
+import { onNextMicrotask } from "../concurrency.js";
 import { encodeQueueMessage } from "../state/queue-message.js";
 import { runTransitionLine } from "./run-telemetry.js";
 
@@ -100,7 +101,8 @@ export async function enqueueNewRun(deps: NewRunDependencies, run: RunRecord, de
 class GroupedSends {
   private readonly waiting = new Map<number, WaitingRun[]>();
   private sendsInFlight = 0;
-  private flushScheduled = false;
+  /** On the next microtask, so that the runs of one synchronous burst share a message. */
+  private readonly scheduleFlush = onNextMicrotask(() => this.flush());
 
   constructor(
     private readonly send: (runIds: string[], visibilityTimeout: number) => Promise<void>,
@@ -113,16 +115,6 @@ class GroupedSends {
       group.push({ runId, resolve, reject });
       this.waiting.set(visibilityTimeout, group);
       this.scheduleFlush();
-    });
-  }
-
-  /** On the next microtask, so that the runs of one synchronous burst share a message. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
     });
   }
 
