@@ -3,18 +3,23 @@ import type { AddressInfo } from "node:net";
 import type { TransactionAction } from "@azure/data-tables";
 import { createServices } from "../src/host/create-services.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../src/host/local/embedded-azurite.js";
-import { startQueueRunner } from "../src/host/local/queue-runner.js";
+import {
+  startQueueRunner,
+  type QueueHostOptions,
+  type RunningQueues,
+} from "../src/host/local/queue-runner.js";
+import type { QueueTriggerSpec } from "../src/host/trigger-list.js";
+import { allTriggers } from "../src/host/triggers.js";
+import { RUN_QUEUE_NAME } from "../src/runs/run-queue.js";
 import type { Services } from "../src/api/services.js";
 import { timingOnCreate } from "../src/schedules/lifecycle.js";
 import { newScheduleId } from "../src/schedule-management/schedule-service.js";
 import { scheduleDefinitionSchema } from "../src/schedules/schema.js";
-import { submissionDependencies } from "../src/host/firing-wiring.js";
 import { forEachConcurrently } from "../src/concurrency.js";
 import { runSchedulingPass, type SchedulingDependencies } from "../src/scheduling/scheduling-pass.js";
 import { loadSettings } from "../src/settings/settings.js";
 import { dueEntity, nameEntity, scheduleEntityFromRecord } from "../src/state/schedule-entities.js";
 import { storageAccessFromConnectionString } from "../src/state/storage-clients.js";
-import { submitQueuedRun } from "../src/submit/submission-worker.js";
 import type { BenchFigure, BenchSuite } from "./harness.js";
 
 /**
@@ -361,32 +366,14 @@ async function measureEndToEnd(
   await seedSchedules(connectionString, prefix, count, count, endpoint.url, undefined, target);
   now = new Date(Date.parse(DUE_AT) + 1_000);
   const before = endpoint.received();
-  const storage = storageAccessFromConnectionString(connectionString);
   const startedAt = performance.now();
-  const workers = await startQueueRunner(
-    [
-      {
-        kind: "queue",
-        name: "submitPipelineRun",
-        queueName: `${prefix}-pipeline-runs`,
-        handler: (message, context) =>
-          submitQueuedRun(submissionDependencies(services), message, {
-            dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
-            maxDequeueCount: 5,
-          }),
-      },
-    ],
-    {
-      queueClientFor: (name) => storage.queueClient(name),
-      hostOptions: {
-        maxDequeueCount: 5,
-        batchSize: CONCURRENCY,
-        visibilityTimeoutSeconds: 30,
-        maxPollingIntervalMs: 100,
-      },
-      log: () => undefined,
-    },
-  );
+  const workers = await startSubmissionWorkers(services, connectionString, prefix, {
+    maxDequeueCount: 5,
+    batchSize: CONCURRENCY,
+    visibilityTimeoutSeconds: 30,
+    maxPollingIntervalMs: 100,
+    messageEncoding: "none",
+  });
   const { runs } = await runSchedulingPass(withoutLookAhead(services.firing), now);
   if (runs.length !== count) throw new Error(`expected ${count} runs, got ${runs.length}`);
   while (endpoint.received() - before < count) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -394,6 +381,29 @@ async function measureEndToEnd(
   await workers.stop();
   progress(`${count} runs from pass to last POST in ${seconds.toFixed(1)} s`);
   return count / seconds;
+}
+
+/**
+ * The submission queue's trigger from the one trigger list both hosts serve (its decoding of host.json's
+ * messageEncoding included), run by the local host's queue runner on the bench's prefixed queue.
+ */
+export async function startSubmissionWorkers(
+  services: Services,
+  connectionString: string,
+  prefix: string,
+  hostOptions: QueueHostOptions,
+): Promise<RunningQueues> {
+  const storage = storageAccessFromConnectionString(connectionString);
+  const spec = allTriggers(() => Promise.resolve(services)).find(
+    (trigger): trigger is QueueTriggerSpec =>
+      trigger.kind === "queue" && trigger.name === "submitPipelineRun",
+  );
+  if (spec === undefined) throw new Error("no queue trigger submitPipelineRun in the trigger list");
+  return startQueueRunner([{ ...spec, queueName: `${prefix}-${RUN_QUEUE_NAME}` }], {
+    queueClientFor: (name) => storage.queueClient(name),
+    hostOptions,
+    log: () => undefined,
+  });
 }
 
 /** The peer: the same POSTs straight from a loop of fetches with the same concurrency. */
