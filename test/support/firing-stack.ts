@@ -4,7 +4,6 @@ import { TableClient } from "@azure/data-tables";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { QueueClient } from "@azure/storage-queue";
 import { decodeQueueMessage } from "../../src/state/queue-message.js";
-import { StorageRunQueue } from "../../src/runs/run-queue.js";
 import { TableRunStore } from "../../src/runs/table-run-store.js";
 import { timingOnCreate } from "../../src/schedules/lifecycle.js";
 import type { ScheduleRecord } from "../../src/schedules/record.js";
@@ -17,7 +16,7 @@ import type { AmlSubmitBody } from "../../src/submit/request-body.js";
 import { submitQueuedRun, type SubmissionDependencies } from "../../src/submit/submission-worker.js";
 import { decideBeforeFirstPost, FIRST_POST_DECISIONS } from "../../src/submit/first-post-decisions.js";
 import { lookAheadHorizon } from "../../src/scheduling/look-ahead.js";
-import type { RunQueue } from "../../src/runs/run-queue.js";
+import { runIdsOf, runMessageSchema, StorageRunQueue, type RunQueue } from "../../src/runs/run-queue.js";
 import type { SubmissionGate } from "../../src/submit/submission-gate.js";
 import type { ManualClock } from "./manual-clock.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "./storage.js";
@@ -39,7 +38,7 @@ export interface FiringStack {
   logs: string[];
   /** Creates a schedule as POST /schedules would at `createdAt`, targeting `endpointUrl`. */
   createSchedule(definition: Record<string, unknown>, createdAt: Date): Promise<ScheduleRecord>;
-  /** Hands every visible queue message to the worker until the queue is empty; returns how many were handled. */
+  /** Hands every visible queue message to the worker until the queue is empty; returns how many runs they named. */
   drainQueue(): Promise<number>;
   /** With a ManualClock: each message the pass or the worker sent, with the visibility delay it asked for. */
   sent: SentMessage[];
@@ -178,12 +177,14 @@ export async function createFiringStack(options: FiringStackOptions = {}): Promi
         if (receivedMessageItems.length === 0) return handled;
         await Promise.all(
           receivedMessageItems.map(async (message) => {
-            await submitQueuedRun(submission, decodeQueueMessage(message.messageText), {
+            const value = decodeQueueMessage(message.messageText);
+            await submitQueuedRun(submission, value, {
               dequeueCount: message.dequeueCount,
               maxDequeueCount: 5,
             });
             await runQueue.deleteMessage(message.messageId, message.popReceipt);
-            handled++;
+            // A message may name several runs enqueued together (run-queue.ts): each counts.
+            handled += runIdsOf(runMessageSchema.parse(value)).length;
           }),
         );
       }
