@@ -6,7 +6,7 @@ import { onNextMicrotask } from "../concurrency.js";
 import { encodeQueueMessage } from "../state/queue-message.js";
 import { runTransitionLine } from "./run-telemetry.js";
 
-/** The Storage Queue that fans submissions out across instances: one message per run to POST. */
+/** The Storage Queue that fans submissions out across instances: a message names the run(s) to POST. */
 export const RUN_QUEUE_NAME = "pipeline-runs";
 
 /**

@@ -88,7 +88,8 @@ export async function submitQueuedRun(
   message: unknown,
   delivery: Delivery,
 ): Promise<RunRecord | undefined> {
-  const runIds = runIdsOf(runMessageSchema.parse(message));
+  // A run named twice (enqueued twice at once) is handled once; its attempt's claim would stop the second anyway.
+  const runIds = [...new Set(runIdsOf(runMessageSchema.parse(message)))];
   const outcomes = await Promise.allSettled(runIds.map((runId) => submitOne(deps, runId, delivery)));
   const failed = outcomes.find((outcome) => outcome.status === "rejected");
   if (failed !== undefined) throw failed.reason;

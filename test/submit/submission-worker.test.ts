@@ -297,6 +297,16 @@ describe("submission worker against a real endpoint and queue", () => {
     expect(h.endpoint.received).toHaveLength(5);
   });
 
+  it("POSTs a run named twice in one message once", async () => {
+    h = await harness([{ status: 200 }]);
+    await h.runner?.stop();
+    h.runner = undefined;
+    const run = await createAndEnqueue(h);
+    await submitQueuedRun(h.deps, { runIds: [run.id, run.id] }, { dequeueCount: 1, maxDequeueCount: 5 });
+    expect(h.endpoint.received).toHaveLength(1);
+    expect(await h.runs.get(run.id)).toMatchObject({ status: "Submitted", attempts: 1 });
+  });
+
   it("ignores a duplicate message for a run that is already settled", async () => {
     h = await harness([{ status: 200 }]);
     const run = await createAndEnqueue(h);
