@@ -240,7 +240,9 @@ describe("submission worker against a real endpoint and queue", () => {
     expect(done).toMatchObject({ status: "Failed", attempts: 3, httpStatus: 503 });
     expect(done.error).toBe("Gave up after 3 attempts: down");
     expect(h.endpoint.received).toHaveLength(3);
-    expect(await poisonMessages(h)).toEqual([{ runId: run.id }]);
+    // The run is recorded Failed before the message goes to the poison queue, so the send may still be under way.
+    const harnessNow = h;
+    await expect.poll(() => poisonMessages(harnessNow), { timeout: 10_000 }).toEqual([{ runId: run.id }]);
   });
 
   it("after a crash between the POST and recording it, posts again (at least once) and records attempt 2", async () => {
