@@ -16,7 +16,7 @@ export async function forEachConcurrently<T>(
 
 /**
  * A function that runs `work` on the next microtask, once however often it is called until then: the calls of one
- * synchronous burst share one run (the group commits of partition-write-batcher.ts and run-queue.ts).
+ * synchronous burst share one run (the group commits of runs/partition-write-batcher.ts and state/grouped-sends.ts).
  */
 export function onNextMicrotask(work: () => void): () => void {
   let scheduled = false;

@@ -1,9 +1,19 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
+import { GroupedSends, visibilityTimeoutSeconds } from "../state/grouped-sends.js";
 import { encodeQueueMessage } from "../state/queue-message.js";
 
-/** The Storage Queue of follow-up reads: one delayed message per read due, so that a waiting read holds no worker. */
+/**
+ * The Storage Queue of follow-up reads: delayed messages, one per read due or one for the reads of several runs due
+ * at the same second, so that a waiting read holds no worker.
+ */
 export const FOLLOW_UP_QUEUE_NAME = "run-follow-ups";
+
+/**
+ * Reads one message may carry: reads sent at about the same time with the same delay (a burst's first reads, 30 s
+ * after its submissions) share a message. Well below the 64 KiB a message may hold.
+ */
+export const READS_PER_MESSAGE = 32;
 
 export const followUpMessageSchema = z.object({
   runId: z.string().min(1),
@@ -12,21 +22,45 @@ export const followUpMessageSchema = z.object({
 });
 export type FollowUpMessage = z.output<typeof followUpMessageSchema>;
 
+/** One read (what messages sent before grouping hold), or several (`followUps`). */
+export const followUpQueueMessageSchema = z.union([
+  followUpMessageSchema,
+  z.object({ followUps: z.array(followUpMessageSchema).min(1).max(READS_PER_MESSAGE) }),
+]);
+export type FollowUpQueueMessage = z.output<typeof followUpQueueMessageSchema>;
+
+/** The reads a message asks for. */
+export function followUpsOf(message: FollowUpQueueMessage): FollowUpMessage[] {
+  return "followUps" in message ? message.followUps : [message];
+}
+
 export interface FollowUpQueue {
-  /** Puts the message; with a delay, it becomes visible only then. */
+  /** Puts the read on the queue, alone or with others (GroupedSends); with a delay, it becomes visible only then. */
   enqueue(message: FollowUpMessage, delayMs?: number): Promise<void>;
 }
 
 export class StorageFollowUpQueue implements FollowUpQueue {
-  constructor(private readonly queue: QueueClient) {}
+  private readonly sends: GroupedSends<FollowUpMessage>;
+
+  constructor(private readonly queue: QueueClient) {
+    this.sends = new GroupedSends<FollowUpMessage>(
+      (followUps, visibilityTimeout) => this.send(followUps, visibilityTimeout),
+      READS_PER_MESSAGE,
+    );
+  }
 
   async ensureCreated(): Promise<void> {
     await this.queue.createIfNotExists();
   }
 
-  async enqueue(message: FollowUpMessage, delayMs = 0): Promise<void> {
+  enqueue(message: FollowUpMessage, delayMs = 0): Promise<void> {
     // Visibility has whole seconds; a read due within a second of its time is on time (reads are 30 s apart at least).
-    const visibilityTimeout = Math.max(0, Math.ceil(delayMs / 1000));
+    return this.sends.add(message, visibilityTimeoutSeconds(delayMs));
+  }
+
+  private async send(followUps: FollowUpMessage[], visibilityTimeout: number): Promise<void> {
+    const [only] = followUps;
+    const message: FollowUpQueueMessage = followUps.length === 1 && only !== undefined ? only : { followUps };
     await this.queue.sendMessage(encodeQueueMessage(message), {
       ...(visibilityTimeout > 0 ? { visibilityTimeout } : {}),
       messageTimeToLive: -1,

@@ -87,6 +87,23 @@ export async function followUpRun(
   return recorded;
 }
 
+/**
+ * The reads of one queue message, each as if it came alone and all at once. When any of them fails, the message
+ * fails after all were made, and its next delivery makes only those still due (a read made already does nothing).
+ */
+export async function followUpReads(
+  deps: FollowDependencies,
+  messages: readonly FollowUpMessage[],
+): Promise<void> {
+  // A read asked twice in one message is made once; its claim would stop the second anyway.
+  const unique = [
+    ...new Map(messages.map((message) => [`${message.runId} ${message.read}`, message])).values(),
+  ];
+  const outcomes = await Promise.allSettled(unique.map((message) => followUpRun(deps, message)));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
 async function finishFollowing(deps: FollowDependencies, run: RunRecord): Promise<RunRecord> {
   await deps.runEnded(run);
   await deps.followed.delete(run.id);

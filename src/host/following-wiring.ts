@@ -1,7 +1,11 @@
 import type { GetServices, Services } from "../api/services.js";
 import { waitDependencies } from "../api/submit-routes.js";
-import { FOLLOW_UP_QUEUE_NAME, followUpMessageSchema } from "../following/follow-up-queue.js";
-import { followUpRun, type FollowDependencies } from "../following/follower.js";
+import {
+  FOLLOW_UP_QUEUE_NAME,
+  followUpQueueMessageSchema,
+  followUpsOf,
+} from "../following/follow-up-queue.js";
+import { followUpReads, type FollowDependencies } from "../following/follower.js";
 import {
   readRunStatusThroughWait,
   type PipelineStatusReader,
@@ -34,23 +38,23 @@ export function followDependencies(
   };
 }
 
-/** The queue worker of follow-up reads: one delayed message per read of a run's pipeline run. */
+/** The queue worker of follow-up reads: a delayed message asks for one read of a run's pipeline run, or several. */
 export function followUpQueueTrigger(getServices: GetServices): QueueTriggerSpec {
   return {
     kind: "queue",
     name: "followPipelineRun",
     queueName: FOLLOW_UP_QUEUE_NAME,
     handler: async (message, context) => {
-      const parsed = followUpMessageSchema.safeParse(message);
+      const parsed = followUpQueueMessageSchema.safeParse(message);
       if (!parsed.success) {
         // Retrying a message that is not a follow-up cannot succeed; drop it where someone can see it.
         context.error(
-          `follow-up message ignored, not {"runId": "...", "read": n}: ${JSON.stringify(message)}`,
+          `follow-up message ignored, neither {"runId": "...", "read": n} nor {"followUps": [...]}: ${JSON.stringify(message)}`,
         );
         return;
       }
       const services = await getServices();
-      await followUpRun(followDependencies(services), parsed.data);
+      await followUpReads(followDependencies(services), followUpsOf(parsed.data));
     },
   };
 }
