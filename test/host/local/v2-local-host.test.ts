@@ -151,13 +151,17 @@ describe("v2 targets on the local host", () => {
         ]),
       );
       // The job name is derived from the run id: the run says the job it started.
+      // The worker records the job on the run after the sandbox answered its PUT: poll, not the sleep above.
       const { id: componentScheduleId } = (await component.json()) as { id: string };
-      const runs = (await (await call("GET", `/schedules/${componentScheduleId}/runs`)).json()) as {
-        value: { id: string; pipelineRunId: string | null }[];
+      const recordedJobs = async () => {
+        const runs = (await (await call("GET", `/schedules/${componentScheduleId}/runs`)).json()) as {
+          value: { id: string; pipelineRunId: string | null }[];
+        };
+        return runs.value.map((run) => run.pipelineRunId).sort();
       };
-      expect(runs.value.map((run) => run.pipelineRunId).sort()).toEqual(
-        pipelineJobs.map((job) => job.name).sort(),
-      );
+      await expect
+        .poll(recordedJobs, { timeout: 10_000 })
+        .toEqual(pipelineJobs.map((job) => job.name).sort());
     },
   );
 
