@@ -159,6 +159,7 @@ export async function createServices(
     },
     firing: schedulingDependencies({ schedules, runs, runQueue, datastores, log }, targeting, {
       schedulerTick: settings.SCHEDULER_TICK,
+      clock,
       runEnded: (run) => handleRunEnd(policies, run),
       sweepFollowUps: (now) => sweepFollowUps({ followed: followedRuns, queue: followUps, log }, now),
     }),

@@ -30,7 +30,7 @@ export function runTargeting(settings: Settings, allowLoopbackEndpoints: boolean
 /** The parts of the services the scheduling pass runs over. */
 export type FiringParts = Pick<Services, "schedules" | "runs" | "runQueue" | "datastores" | "log">;
 
-export interface FiringOptions extends Pick<SchedulingDependencies, "runEnded" | "sweepFollowUps"> {
+export interface FiringOptions extends Pick<SchedulingDependencies, "runEnded" | "sweepFollowUps" | "clock"> {
   /** SCHEDULER_TICK: a pass claims what falls before the next tick (look-ahead.ts); without it, only what is due. */
   schedulerTick?: string;
 }

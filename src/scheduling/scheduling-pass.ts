@@ -33,6 +33,12 @@ export interface SchedulingDependencies {
   runEnded?(run: RunRecord): Promise<void>;
   /** The sweep of follow-up reads that are overdue (CONTRACT 4): their messages were lost. */
   sweepFollowUps?(now: Date): Promise<void>;
+  /**
+   * The instance's clock. A pass of thousands of claims takes a minute, so the visibility delay of a run claimed
+   * ahead counts from when its message is sent: the pass's `now` plus how far this clock has moved since the pass
+   * began. Absent, from the pass's `now`.
+   */
+  clock?(): Date;
 }
 
 /** The instant up to which a pass or a write at `now` claims a time-based schedule's occurrences. */
@@ -60,6 +66,7 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
   const runs: RunRecord[] = [];
   const seen = new Set<string>();
   const horizon = claimHorizon(deps, now);
+  const elapsedMs = stopwatch(deps.clock);
   // By entry, not by schedule: an entry a crash left behind must not hide the schedule's current one.
   const entryKey = (entry: DueEntry) => `${entry.scheduleId} ${entry.dueAt}`;
   for (;;) {
@@ -79,7 +86,7 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
         // Time-based schedules are claimed ahead up to the horizon; a folder check is due at its instant only.
         const dueBy = schedule.definition.trigger.type === "datastore" ? now : horizon;
         if (Date.parse(schedule.dueAt) > dueBy.getTime()) return;
-        runs.push(...(await fireDueSchedule(deps, schedule, now, entry)));
+        runs.push(...(await fireDueSchedule(deps, schedule, now, { dueEntry: entry, elapsedMs })));
       } catch (error) {
         // One schedule's failure must not hold up the others; it stays due and the next pass retries it.
         deps.log(`schedule ${entry.scheduleId}: scheduling failed, will retry next pass: ${String(error)}`);
@@ -96,13 +103,14 @@ export async function runSchedulingPass(deps: SchedulingDependencies, now: Date)
 /**
  * Fires what is due of one schedule, claims what falls before the horizon (claimHorizon), and moves it on: `dueAt`
  * to its first unclaimed occurrence, `nextRunAt` to the next instant it fires, which may be one claimed ahead.
- * `dueEntry` is the schedule's due entry as the pass's findDue read it (spares a read when moving it on).
+ * `dueEntry` is the schedule's due entry as the pass's findDue read it (spares a read when moving it on);
+ * `elapsedMs`, how long the pass has been under way (stopwatch), so that a claim's delay counts from its send.
  */
 export async function fireDueSchedule(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
   now: Date,
-  dueEntry?: DueEntry,
+  { dueEntry, elapsedMs = () => 0 }: { dueEntry?: DueEntry; elapsedMs?: () => number } = {},
 ): Promise<RunRecord[]> {
   const { trigger } = schedule.definition;
   if (schedule.definition.status !== "Active") return [];
@@ -145,6 +153,7 @@ export async function fireDueSchedule(
       schedule,
       { scheduledFor: new Date(fire.scheduledFor), reason: fire.reason },
       now,
+      elapsedMs,
     );
     if (run) created.push(run);
   }
@@ -201,18 +210,19 @@ async function disableUncomputableSchedule(
 }
 
 /**
- * Claims one occurrence and enqueues its run, delayed to just before its instant when it is claimed ahead. When
- * another pass claimed it first, the run is re-enqueued only if that claim is old enough to be a crash between
- * claim and enqueue (the worker ignores a duplicate).
+ * Claims one occurrence and enqueues its run, delayed to just before its instant when it is claimed ahead (counted
+ * from the send: `now` plus the pass's elapsed time). When another pass claimed it first, the run is re-enqueued
+ * only if that claim is old enough to be a crash between claim and enqueue (the worker ignores a duplicate).
  */
 async function claimOccurrence(
   deps: SchedulingDependencies,
   schedule: ScheduleRecord,
   fire: FireRequest & { scheduledFor: Date },
   now: Date,
+  elapsedMs: () => number,
 ): Promise<RunRecord | undefined> {
   const result = await deps.runs.create(deps.newRun(schedule, fire, now), fire.scheduledFor.toISOString());
-  const delayMs = visibilityDelayMs(fire.scheduledFor.getTime(), now.getTime());
+  const delayMs = visibilityDelayMs(fire.scheduledFor.getTime(), now.getTime() + elapsedMs());
   if (result.created) {
     await enqueueNewRun(deps, result.run, delayMs);
     return result.run;
@@ -271,6 +281,13 @@ export async function resendUnsettledRuns(
     }
     await deps.runs.postponeCheck(runId, new Date(Math.max(waitingUntil, now.getTime()) + 2 * 60_000));
   });
+}
+
+/** How far `clock` has moved since this call (never backwards): 0 throughout without a clock. */
+function stopwatch(clock: (() => Date) | undefined): () => number {
+  if (clock === undefined) return () => 0;
+  const startMs = clock().getTime();
+  return () => Math.max(0, clock().getTime() - startMs);
 }
 
 function withoutEtag(record: ScheduleRecord): Omit<ScheduleRecord, "etag"> {

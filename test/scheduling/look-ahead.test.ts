@@ -140,6 +140,31 @@ describe("look-ahead firing", () => {
     ]);
   });
 
+  it("counts a claim's visibility delay from its send, so the last claims of a long pass are not late", async () => {
+    endpoint = await startScriptedEndpoint([{ status: 200 }]);
+    const timeline = new ManualClock("2026-11-21T09:59:45.000Z");
+    const stack = await createFiringStack({ timeline, lookAheadTick: TICK });
+    for (const name of ["first", "second", "third"])
+      await stack.createSchedule(
+        definition(name, { type: "cron", expression: "40 * * * * *" }),
+        timeline.now(),
+      );
+
+    timeline.set("2026-11-21T10:00:00.200Z");
+    // The instance's clock moves 5 s at each reading: a pass that takes 5 s per claim (thousands of them).
+    let readings = 0;
+    const slowPass = {
+      ...stack.scheduling,
+      clock: () => new Date(timeline.now().getTime() + 5_000 * readings++),
+    };
+    const { runs } = await runSchedulingPass(slowPass, timeline.now());
+    expect(runs).toHaveLength(3);
+    // Sent 5, 10 and 15 s into the pass, each visible 3 s before 10:00:40 rounded down: 36.8 - 5, - 10, - 15.
+    expect(stack.sent.map((message) => message.delayMs).sort((a, b) => a - b)).toEqual([
+      21_000, 26_000, 31_000,
+    ]);
+  });
+
   it("takes every decision at the instant, on one read of the schedule, so a disable during the wait counts", async () => {
     endpoint = await startScriptedEndpoint([{ status: 200 }]);
     const timeline = new ManualClock("2026-11-21T09:59:45.000Z");

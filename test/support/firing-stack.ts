@@ -119,6 +119,7 @@ export async function createFiringStack(options: FiringStackOptions = {}): Promi
         workspace: NO_WORKSPACE,
         endpoints,
       }),
+    clock,
     log,
   };
   const submission: SubmissionDependencies = {
