@@ -273,12 +273,20 @@ const TICK_LEAD_MS = 60_000;
 /**
  * One burst on a fresh Azurite: the pass runs `leadMs` before DUE_AT on the instance's clock, which then runs on in
  * real time; seconds from DUE_AT to the last POST, how long the pass took, and the POSTs that came before DUE_AT.
+ *
+ * The Azurite keeps its data in a folder (as `npm start -- --persist` does), not in memory: in memory, every queue
+ * message is an extent of its own, and the queue's garbage collection, every 60 s, removes each unreferenced one
+ * with a scan and an index rebuild of all of them (Azurite 3's MemoryExtentStore.deleteExtents ->
+ * LokiExtentMetadataStore.deleteExtent), so a burst's thousands of messages stop Azurite for 10 to 15 s of full
+ * CPU in the middle of the drain (profiled: docs/benchmarks.md). Azure Storage has no such pause; on disk,
+ * messages share extent files and the pause is gone.
  */
 async function burstFrom(
   endpoint: Endpoint,
   leadMs: number,
 ): Promise<{ seconds: number; passSeconds: number; early: number }> {
-  const azurite = await startEmbeddedAzurite();
+  const folder = await mkdtemp(path.join(os.tmpdir(), "bench-burst-"));
+  const azurite = await startEmbeddedAzurite({ location: folder });
   try {
     let passAt = performance.now();
     const clock = () => new Date(Date.parse(DUE_AT) - leadMs + (performance.now() - passAt));
@@ -305,6 +313,7 @@ async function burstFrom(
     return { seconds, passSeconds, early };
   } finally {
     await azurite.stop();
+    await rm(folder, { recursive: true, force: true });
   }
 }
 
