@@ -38,7 +38,7 @@ export interface SchedulingDependencies {
    * ahead counts from when its message is sent: the pass's `now` plus how far this clock has moved since the pass
    * began. Absent, from the pass's `now`.
    */
-  clock?(): Date;
+  clock?: () => Date;
 }
 
 /** The instant up to which a pass or a write at `now` claims a time-based schedule's occurrences. */
