@@ -52,15 +52,7 @@ describe("following runs", () => {
       { statuses: ["NotStarted", "Running", "Failed"], failureDetail: "Step train failed" },
       { statuses: ["NotStarted", "Running", "Canceled"] },
     );
-    const ids: string[] = [];
-    for (let index = 0; index < 3; index++) {
-      const response = await h.api.call("POST", `/pipelines/${PIPELINE_ID}/submit`, {
-        body: { ExperimentName: "Followed" },
-      });
-      expect(response.status).toBe(202);
-      ids.push(String(((await response.json()) as Record<string, unknown>).id));
-    }
-    await h.drainRunQueue();
+    const ids = await h.submitRuns(3);
     // Still running after two reads.
     await h.followUntil(at(90, T0_MS));
     const midway = await getJson(h, `/runs/${ids[0]}`);

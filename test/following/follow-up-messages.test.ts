@@ -11,7 +11,8 @@ import {
 import { followUpReads } from "../../src/following/follower.js";
 import { followDependencies, followUpQueueTrigger } from "../../src/host/following-wiring.js";
 import { decodeQueueMessage } from "../../src/state/queue-message.js";
-import { startFollowHarness, PIPELINE_ID, type FollowHarness } from "../support/follow-harness.js";
+import { startFollowHarness, type FollowHarness } from "../support/follow-harness.js";
+import { receiveAllMessages } from "../support/queue-messages.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 
 /**
@@ -27,20 +28,8 @@ async function newQueue(): Promise<{ queue: StorageFollowUpQueue; client: QueueC
   return { queue, client };
 }
 
-/** Every visible message's reads, one array per message. */
-async function receiveAll(client: QueueClient): Promise<FollowUpMessage[][]> {
-  const messages: FollowUpMessage[][] = [];
-  for (;;) {
-    const { receivedMessageItems } = await client.receiveMessages({
-      numberOfMessages: 32,
-      visibilityTimeout: 60,
-    });
-    if (receivedMessageItems.length === 0) return messages;
-    for (const item of receivedMessageItems) {
-      messages.push(followUpsOf(followUpQueueMessageSchema.parse(decodeQueueMessage(item.messageText))));
-    }
-  }
-}
+/** What one message asks for. */
+const readsOf = (message: unknown) => followUpsOf(followUpQueueMessageSchema.parse(message));
 
 describe("StorageFollowUpQueue", () => {
   it("sends a lone read as { runId, read }, as messages were before reads shared them", async () => {
@@ -61,7 +50,7 @@ describe("StorageFollowUpQueue", () => {
     }));
     await Promise.all(reads.map((read) => queue.enqueue(read)));
 
-    const messages = await receiveAll(client);
+    const messages = await receiveAllMessages(client, readsOf);
     const key = (read: FollowUpMessage) => `${read.runId}/${read.read}`;
     expect(messages.flat().map(key).sort()).toEqual(reads.map(key).sort());
     expect(messages.every((message) => message.length <= READS_PER_MESSAGE)).toBe(true);
@@ -77,7 +66,7 @@ describe("StorageFollowUpQueue", () => {
       ...later.map((read) => queue.enqueue(read, 2_000)),
     ]);
 
-    const visibleAtOnce = await receiveAll(client);
+    const visibleAtOnce = await receiveAllMessages(client, readsOf);
     expect(
       visibleAtOnce
         .flat()
@@ -85,7 +74,7 @@ describe("StorageFollowUpQueue", () => {
         .sort(),
     ).toEqual(now.map((read) => read.runId).sort());
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const visibleLater = await receiveAll(client);
+    const visibleLater = await receiveAllMessages(client, readsOf);
     expect(
       visibleLater
         .flat()
@@ -123,15 +112,7 @@ describe("the follow-up queue trigger", () => {
     h.workspace.plan(
       ...Array.from({ length: 3 }, () => ({ statuses: ["NotStarted" as const, "Running" as const] })),
     );
-    const ids: string[] = [];
-    for (let index = 0; index < 3; index++) {
-      const response = await h.api.call("POST", `/pipelines/${PIPELINE_ID}/submit`, {
-        body: { ExperimentName: "Followed" },
-      });
-      expect(response.status).toBe(202);
-      ids.push(String(((await response.json()) as Record<string, unknown>).id));
-    }
-    await h.drainRunQueue();
+    const ids = await h.submitRuns(3);
     // The first reads are due 30 s after the submissions.
     h.api.setNow("2026-11-21T10:00:30.000Z");
     return { h, ids };

@@ -2,6 +2,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
 import { runIdsOf, runMessageSchema, RUNS_PER_MESSAGE, StorageRunQueue } from "../../src/runs/run-queue.js";
 import { decodeQueueMessage } from "../../src/state/queue-message.js";
+import { receiveAllMessages } from "../support/queue-messages.js";
 import { testStorageConnectionString, uniqueStoragePrefix } from "../support/storage.js";
 
 async function newQueue(): Promise<{ queue: StorageRunQueue; client: QueueClient }> {
@@ -15,20 +16,8 @@ async function newQueue(): Promise<{ queue: StorageRunQueue; client: QueueClient
   return { queue, client };
 }
 
-/** Every visible message's runs, one array per message. */
-async function receiveAll(client: QueueClient): Promise<string[][]> {
-  const messages: string[][] = [];
-  for (;;) {
-    const { receivedMessageItems } = await client.receiveMessages({
-      numberOfMessages: 32,
-      visibilityTimeout: 60,
-    });
-    if (receivedMessageItems.length === 0) return messages;
-    for (const item of receivedMessageItems) {
-      messages.push(runIdsOf(runMessageSchema.parse(decodeQueueMessage(item.messageText))));
-    }
-  }
-}
+/** What one message asks for. */
+const runsOf = (message: unknown) => runIdsOf(runMessageSchema.parse(message));
 
 describe("StorageRunQueue", () => {
   it("sends a lone run as { runId }, as messages were before runs shared them", async () => {
@@ -43,7 +32,7 @@ describe("StorageRunQueue", () => {
     const runIds = Array.from({ length: 200 }, (_, index) => `run-${index}`);
     await Promise.all(runIds.map((runId) => queue.enqueue(runId)));
 
-    const messages = await receiveAll(client);
+    const messages = await receiveAllMessages(client, runsOf);
     expect(messages.flat().sort()).toEqual([...runIds].sort());
     expect(messages.every((runs) => runs.length <= RUNS_PER_MESSAGE)).toBe(true);
     // The first sends go alone, at once; the rest wait for them and share.
@@ -59,10 +48,14 @@ describe("StorageRunQueue", () => {
       ...later.map((runId) => queue.enqueue(runId, 2_000)),
     ]);
 
-    const visibleAtOnce = await receiveAll(client);
+    const visibleAtOnce = await receiveAllMessages(client, (message) =>
+      runIdsOf(runMessageSchema.parse(message)),
+    );
     expect(visibleAtOnce.flat().sort()).toEqual([...now].sort());
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const visibleLater = await receiveAll(client);
+    const visibleLater = await receiveAllMessages(client, (message) =>
+      runIdsOf(runMessageSchema.parse(message)),
+    );
     expect(visibleLater.flat().sort()).toEqual([...later].sort());
   });
 

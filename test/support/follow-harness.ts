@@ -37,6 +37,8 @@ export interface FollowHarness {
   followUntil(at: string): Promise<void>;
   /** Hands every message of the run queue visible at the test clock to the worker. */
   drainRunQueue(): Promise<void>;
+  /** Submits `count` runs of the pipeline (`POST /pipelines/{id}/submit`) and hands them to the worker; their ids. */
+  submitRuns(count: number): Promise<string[]>;
   /** The test-clock instants (ms) of the status reads of each pipeline run, in order. */
   readTimes(pipelineRunId: string): number[];
   /** Every run of the schedule, in the order of the instants they are for. */
@@ -191,6 +193,20 @@ export async function startFollowHarness(
           (a.scheduledFor ?? a.createdAt).localeCompare(b.scheduledFor ?? b.createdAt) ||
           a.id.localeCompare(b.id),
       );
+    },
+    async submitRuns(count) {
+      const ids: string[] = [];
+      for (let index = 0; index < count; index++) {
+        const response = await api.call("POST", `/pipelines/${PIPELINE_ID}/submit`, {
+          body: { ExperimentName: "Followed" },
+        });
+        const body = (await response.json()) as Record<string, unknown>;
+        if (response.status !== 202)
+          throw new Error(`POST /pipelines/.../submit: ${response.status} ${JSON.stringify(body)}`);
+        ids.push(String(body.id));
+      }
+      await drainRunQueue();
+      return ids;
     },
     async createSchedule(definition) {
       const response = await api.call("POST", "/schedules", {
