@@ -19,7 +19,7 @@ import { loadSettings } from "../src/settings/settings.js";
 import { encodeQueueMessage } from "../src/state/queue-message.js";
 import { RecordingCredential, startLoopbackEndpoint } from "../test/submit/loopback-endpoint.js";
 import { seed } from "./datastore.js";
-import type { BenchFigure, BenchSuite } from "./harness.js";
+import { benchSize, type BenchFigure, type BenchSuite } from "./harness.js";
 
 /**
  * detection "events" beside "poll" on the same changes (CONTRACT 2.3): for a folder of 2,000 blobs and one as
@@ -30,12 +30,12 @@ import type { BenchFigure, BenchSuite } from "./harness.js";
  * as Event Grid's queue delivery would (Event Grid's own delay is not part of it). Requests are counted by a
  * loopback proxy in front of the embedded Azurite, so every table, queue and blob request is seen.
  */
-const SMALL_FOLDER = 2_000;
-const LARGE_FOLDER = 100_000;
+const SMALL_FOLDER = benchSize(2_000, 40);
+const LARGE_FOLDER = benchSize(100_000, 120);
 /** What the 2-core machine allows for seeding the large folder; the figures say which size it reached. */
-const SEEDING_BUDGET_MS = 5 * 60_000;
-const SEED_CHUNK = 5_000;
-const CHANGES = 100;
+const SEEDING_BUDGET_MS = benchSize(5 * 60_000, 30_000);
+const SEED_CHUNK = benchSize(5_000, 40);
+const CHANGES = benchSize(100, 10);
 const EVENT_CONCURRENCY = 8;
 const SETTING = "BENCH_DATASTORE_STORAGE";
 

@@ -16,21 +16,21 @@ import { TableRunStore } from "../src/runs/table-run-store.js";
 import { newScheduleRun } from "../src/submit/new-run.js";
 import { forEachConcurrently } from "../src/concurrency.js";
 import { TableScheduleStore } from "../src/state/table-schedule-store.js";
-import type { BenchFigure, BenchSuite } from "./harness.js";
+import { benchSize, type BenchFigure, type BenchSuite } from "./harness.js";
 
 /**
  * A folder check of 20,000 blobs (next to a subfolder of 5,000 that must not be listed) with 10 changed, and the
  * creation of a schedule on that folder (which lists it for its baseline), each beside a bare hierarchical listing
  * of the same folder on the same Azurite: wall time, table requests per check, and the state a schedule keeps.
  */
-const FOLDER_BLOBS = 20_000;
-const SUBFOLDER_BLOBS = 5_000;
+const FOLDER_BLOBS = benchSize(20_000, 100);
+const SUBFOLDER_BLOBS = benchSize(5_000, 20);
 /** Blobs of the folder written right before the creations. */
-const FRESH_BLOBS = 2_000;
+const FRESH_BLOBS = benchSize(2_000, 20);
 const CHANGED_PER_CHECK = 10;
-const CHECKS = 10;
+const CHECKS = benchSize(10, 2);
 /** Rounds in which a bare listing is timed right before the check, alternating which goes first. */
-const PAIRED_ROUNDS = 4;
+const PAIRED_ROUNDS = benchSize(4, 1);
 const SEED_CONCURRENCY = 32;
 
 export const datastoreSuite: BenchSuite = {

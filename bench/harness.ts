@@ -11,6 +11,18 @@ export interface BenchFigure {
   goal?: string;
 }
 
+/**
+ * BENCH_SMOKE=1 runs every suite at toy sizes, as test/bench/smoke.test.ts does in `npm test`: so that a change that
+ * breaks a benchmark (its workers failing every message, a figure no longer measured) is seen in CI, where the
+ * benchmarks themselves do not run. Its figures say nothing about performance.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === "1";
+
+/** `full`, or `smoke` under BENCH_SMOKE. */
+export function benchSize(full: number, smoke: number): number {
+  return SMOKE ? smoke : full;
+}
+
 export interface BenchSuite {
   name: string;
   run(): Promise<BenchFigure[]>;
@@ -25,7 +37,11 @@ export interface Throughput {
  * Calls `operation` in batches until about `durationMs` has passed, after a warm-up of the same length
  * (so the JIT has optimised it), and returns calls per second.
  */
-export function measureThroughput(operation: () => void, durationMs = 1000, batch = 1000): Throughput {
+export function measureThroughput(
+  operation: () => void,
+  durationMs = benchSize(1000, 100),
+  batch = 1000,
+): Throughput {
   const runFor = (ms: number): Throughput => {
     let iterations = 0;
     const startedAt = process.hrtime.bigint();

@@ -20,7 +20,7 @@ import { runSchedulingPass, type SchedulingDependencies } from "../src/schedulin
 import { loadSettings } from "../src/settings/settings.js";
 import { dueEntity, nameEntity, scheduleEntityFromRecord } from "../src/state/schedule-entities.js";
 import { storageAccessFromConnectionString } from "../src/state/storage-clients.js";
-import type { BenchFigure, BenchSuite } from "./harness.js";
+import { benchSize, type BenchFigure, type BenchSuite } from "./harness.js";
 
 /**
  * The scheduling pass and the submission path, against a real Azurite (through a counting proxy) and a real
@@ -31,10 +31,10 @@ import type { BenchFigure, BenchSuite } from "./harness.js";
  */
 export const DUE_AT = "2030-01-07T10:00:00.000Z";
 const DUE = 100;
-const LARGE = Number(process.env.BENCH_LARGE_SCHEDULES ?? 100_000);
+const LARGE = Number(process.env.BENCH_LARGE_SCHEDULES ?? benchSize(100_000, 1_200));
 /** BENCH_E2E_RUNS shortens the suite (e.g. 500) where the 5,000-run row would take too long; the row names its size. */
-const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 5_000);
-const INSTANT_RUNS = 2_000;
+const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? benchSize(5_000, 100));
+const INSTANT_RUNS = benchSize(2_000, 100);
 const CONCURRENCY = 32;
 /**
  * The loopback endpoint answers after this long, the order of Azure ML's PipelineSubmit (which creates the

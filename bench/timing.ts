@@ -8,7 +8,7 @@ import { startLocalHost } from "../src/host/local/local-host.js";
 import { loadQueueHostOptions } from "../src/host/local/queue-runner.js";
 import { runSchedulingPass } from "../src/scheduling/scheduling-pass.js";
 import { DEFAULT_SUBMIT_CONCURRENCY } from "../src/settings/settings.js";
-import type { BenchFigure, BenchSuite } from "./harness.js";
+import { benchSize, type BenchFigure, type BenchSuite } from "./harness.js";
 import {
   bareFetchLoop,
   DUE_AT,
@@ -30,9 +30,9 @@ import {
  * - storage requests per fired run, from the pass to the run recorded Submitted.
  */
 const FIRE_LAG_SCHEDULES = 30;
-const FIRE_LAG_SECONDS = Number(process.env.BENCH_FIRE_LAG_SECONDS ?? 180);
-const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 5_000);
-const REQUESTS_RUNS = 200;
+const FIRE_LAG_SECONDS = Number(process.env.BENCH_FIRE_LAG_SECONDS ?? benchSize(180, 20));
+const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? benchSize(5_000, 100));
+const REQUESTS_RUNS = benchSize(200, 20);
 const ENDPOINT_LATENCY_MS = 1_000;
 /** What the same measurement gave on main before issue 15 (docs/benchmarks.md; 6ba24f6). */
 const REQUESTS_PER_RUN_BEFORE = Number(process.env.BENCH_REQUESTS_PER_RUN_BEFORE ?? 13.11);
@@ -267,8 +267,11 @@ export async function measureBurst(): Promise<BurstFigures> {
   }
 }
 
-/** A minute: the pass at the tick before the instant (SCHEDULER_TICK's default fires every minute). */
-const TICK_LEAD_MS = 60_000;
+/**
+ * A minute: the pass at the tick before the instant (SCHEDULER_TICK's default fires every minute). A smoke run
+ * passes 10 s before, still within the look-ahead of that tick.
+ */
+const TICK_LEAD_MS = benchSize(60_000, 10_000);
 
 /**
  * One burst on a fresh Azurite: the pass runs `leadMs` before DUE_AT on the instance's clock, which then runs on in
