@@ -1,7 +1,7 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
-import { GroupedSends, visibilityTimeoutSeconds } from "../state/grouped-sends.js";
-import { encodeQueueMessage } from "../state/queue-message.js";
+import { GroupedSends } from "../state/grouped-sends.js";
+import { putQueueMessage, visibilityTimeoutSeconds } from "../state/queue-message.js";
 
 /**
  * The Storage Queue of follow-up reads: delayed messages, one per read due or one for the reads of several runs due
@@ -61,9 +61,6 @@ export class StorageFollowUpQueue implements FollowUpQueue {
   private async send(followUps: FollowUpMessage[], visibilityTimeout: number): Promise<void> {
     const [only] = followUps;
     const message: FollowUpQueueMessage = followUps.length === 1 && only !== undefined ? only : { followUps };
-    await this.queue.sendMessage(encodeQueueMessage(message), {
-      ...(visibilityTimeout > 0 ? { visibilityTimeout } : {}),
-      messageTimeToLive: -1,
-    });
+    await putQueueMessage(this.queue, message, visibilityTimeout);
   }
 }

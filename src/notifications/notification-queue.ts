@@ -1,6 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
-import { encodeQueueMessage } from "../state/queue-message.js";
+import { putQueueMessage, visibilityTimeoutSeconds } from "../state/queue-message.js";
 
 /**
  * The Storage Queue of notifications (CONTRACT 8), apart from the submissions' own, so that a slow or failing
@@ -24,9 +24,6 @@ export interface NotificationQueue {
   enqueue(message: NotificationMessage, delayMs?: number): Promise<void>;
 }
 
-/** Storage Queue visibility timeouts are whole seconds, at most 7 days. */
-const MAX_VISIBILITY_DELAY_SECONDS = 7 * 24 * 3600;
-
 export class StorageNotificationQueue implements NotificationQueue {
   constructor(private readonly queue: QueueClient) {}
 
@@ -35,10 +32,6 @@ export class StorageNotificationQueue implements NotificationQueue {
   }
 
   async enqueue(message: NotificationMessage, delayMs = 0): Promise<void> {
-    const visibilityTimeout = Math.min(Math.ceil(delayMs / 1000), MAX_VISIBILITY_DELAY_SECONDS);
-    await this.queue.sendMessage(encodeQueueMessage(message), {
-      ...(visibilityTimeout > 0 ? { visibilityTimeout } : {}),
-      messageTimeToLive: -1,
-    });
+    await putQueueMessage(this.queue, message, visibilityTimeoutSeconds(delayMs));
   }
 }

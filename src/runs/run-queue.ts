@@ -2,8 +2,8 @@ import type { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
 import type { RunRecord } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
-import { GroupedSends, visibilityTimeoutSeconds } from "../state/grouped-sends.js";
-import { encodeQueueMessage } from "../state/queue-message.js";
+import { GroupedSends } from "../state/grouped-sends.js";
+import { putQueueMessage, visibilityTimeoutSeconds } from "../state/queue-message.js";
 import { runTransitionLine } from "./run-telemetry.js";
 
 /** The Storage Queue that fans submissions out across instances: a message names the run(s) to POST. */
@@ -60,14 +60,11 @@ export class StorageRunQueue implements RunQueue {
   private async send(runIds: string[], visibilityTimeout: number): Promise<void> {
     const [only] = runIds;
     const message: RunMessage = runIds.length === 1 && only !== undefined ? { runId: only } : { runIds };
-    await this.queue.sendMessage(encodeQueueMessage(message), {
-      ...(visibilityTimeout > 0 ? { visibilityTimeout } : {}),
-      messageTimeToLive: -1,
-    });
+    await putQueueMessage(this.queue, message, visibilityTimeout);
   }
 
   async sendToPoison(message: RunMessage): Promise<void> {
-    await this.poisonQueue.sendMessage(encodeQueueMessage(message), { messageTimeToLive: -1 });
+    await putQueueMessage(this.poisonQueue, message);
   }
 }
 

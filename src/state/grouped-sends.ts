@@ -59,10 +59,3 @@ interface WaitingItem<Item> {
   resolve(): void;
   reject(error: unknown): void;
 }
-
-/** Visibility delays have whole seconds, and a queue holds a message hidden for at most seven days. */
-export function visibilityTimeoutSeconds(delayMs: number): number {
-  return Math.min(Math.max(0, Math.ceil(delayMs / 1000)), MAX_VISIBILITY_DELAY_SECONDS);
-}
-
-const MAX_VISIBILITY_DELAY_SECONDS = 7 * 24 * 3600;

@@ -5,6 +5,7 @@
  * may be plain JSON (CONTRACT 2.3): the host then hands over the text as is (parsed when it is JSON), and
  * `receivedQueueValue` decodes the base64 of the service's own messages, so that every handler sees what it did.
  */
+import type { QueueClient } from "@azure/storage-queue";
 
 export class QueueMessageDecodeError extends Error {
   override name = "QueueMessageDecodeError";
@@ -13,6 +14,32 @@ export class QueueMessageDecodeError extends Error {
 /** The text to enqueue so that a queue trigger receives `value` (JSON) unchanged, in Azure and locally. */
 export function encodeQueueMessage(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64");
+}
+
+/**
+ * A delay as Put Message's `visibilitytimeout` takes it (Azure Storage REST, "Put Message"): whole seconds, rounded
+ * up so that a message is never visible early (a retry honours its Retry-After), at most seven days.
+ */
+export function visibilityTimeoutSeconds(delayMs: number): number {
+  return Math.min(Math.max(0, Math.ceil(delayMs / 1000)), MAX_VISIBILITY_TIMEOUT_SECONDS);
+}
+
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Puts the service's own message on a queue, encoded for its trigger, hidden for `visibilityTimeout` seconds, and
+ * never expiring (`messagettl` -1): a run, a follow-up read or a notification must not vanish after Storage's
+ * default seven days.
+ */
+export async function putQueueMessage(
+  queue: QueueClient,
+  value: unknown,
+  visibilityTimeout = 0,
+): Promise<void> {
+  await queue.sendMessage(encodeQueueMessage(value), {
+    ...(visibilityTimeout > 0 ? { visibilityTimeout } : {}),
+    messageTimeToLive: -1,
+  });
 }
 
 /** What a queue trigger's handler receives for a message's text; throws QueueMessageDecodeError when it is not base64. */
