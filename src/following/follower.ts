@@ -1,5 +1,5 @@
 import { PreconditionFailedError } from "../errors.js";
-import { forEachConcurrently } from "../concurrency.js";
+import { forEachConcurrently, settleEach } from "../concurrency.js";
 import type {
   PipelineStatusReader,
   PipelineStatusReading,
@@ -99,9 +99,7 @@ export async function followUpReads(
   const unique = [
     ...new Map(messages.map((message) => [`${message.runId} ${message.read}`, message])).values(),
   ];
-  const outcomes = await Promise.allSettled(unique.map((message) => followUpRun(deps, message)));
-  const failed = outcomes.find((outcome) => outcome.status === "rejected");
-  if (failed !== undefined) throw failed.reason;
+  await settleEach(unique, (message) => followUpRun(deps, message));
 }
 
 async function finishFollowing(deps: FollowDependencies, run: RunRecord): Promise<RunRecord> {

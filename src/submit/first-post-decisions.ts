@@ -90,6 +90,15 @@ export interface FirstPostDependencies {
 /** Reads the run's schedule as stored now; undefined when it was deleted. */
 export type ScheduleReader = () => Promise<ScheduleRecord | undefined>;
 
+/** A ScheduleReader that reads schedule `scheduleId` through `read` once, however often it is called. */
+export function scheduleReadOnce(
+  read: (scheduleId: string) => Promise<ScheduleRecord | undefined>,
+  scheduleId: string,
+): ScheduleReader {
+  let stored: Promise<ScheduleRecord | undefined> | undefined;
+  return () => (stored ??= read(scheduleId));
+}
+
 /**
  * Takes the decisions for a run about to be POSTed for the first time; manual and API runs always go. With
  * `readSchedule` the schedule is read through it (the worker's one read for all its decisions at the instant).
@@ -104,10 +113,9 @@ export async function decideBeforeFirstPost(
     return POST;
   }
   const scheduleId = run.scheduleId;
-  let read: Promise<ScheduleRecord | undefined> | undefined;
   const facts: FirstPostFacts = {
     run,
-    schedule: readSchedule ?? (() => (read ??= deps.schedules.get(scheduleId))),
+    schedule: readSchedule ?? scheduleReadOnce((id) => deps.schedules.get(id), scheduleId),
     now,
   };
   for (const decision of deps.decisions) {

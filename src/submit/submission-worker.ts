@@ -1,3 +1,4 @@
+import { settleEach } from "../concurrency.js";
 import { PreconditionFailedError } from "../errors.js";
 import { fireLagMetricLine, fireLagOf } from "../runs/fire-lag.js";
 import { runIdsOf, runMessageSchema, type RunQueue } from "../runs/run-queue.js";
@@ -5,7 +6,7 @@ import type { RunRecord } from "../runs/run-record.js";
 import type { RunStore } from "../runs/run-store.js";
 import { firstPostTiming } from "./fire-instant.js";
 import type { ScheduleRecord } from "../schedules/record.js";
-import type { FirstPostVerdict, ScheduleReader } from "./first-post-decisions.js";
+import { scheduleReadOnce, type FirstPostVerdict, type ScheduleReader } from "./first-post-decisions.js";
 import { runTransitionLine } from "../runs/run-telemetry.js";
 import { decideBeforeFirstPost, type FirstPostStep } from "./first-post-steps.js";
 import type { SubmitOutcome } from "./pipeline-client.js";
@@ -90,11 +91,8 @@ export async function submitQueuedRun(
 ): Promise<RunRecord | undefined> {
   // A run named twice (enqueued twice at once) is handled once; its attempt's claim would stop the second anyway.
   const runIds = [...new Set(runIdsOf(runMessageSchema.parse(message)))];
-  const outcomes = await Promise.allSettled(runIds.map((runId) => submitOne(deps, runId, delivery)));
-  const failed = outcomes.find((outcome) => outcome.status === "rejected");
-  if (failed !== undefined) throw failed.reason;
-  const [only] = outcomes;
-  return runIds.length === 1 && only?.status === "fulfilled" ? only.value : undefined;
+  const recorded = await settleEach(runIds, (runId) => submitOne(deps, runId, delivery));
+  return runIds.length === 1 ? recorded[0] : undefined;
 }
 
 async function submitOne(
@@ -178,8 +176,7 @@ function scheduleReaderFor(deps: SubmissionDependencies, run: RunRecord): Schedu
   const { readSchedule } = deps;
   const { scheduleId } = run;
   if (readSchedule === undefined || scheduleId === null) return undefined;
-  let read: Promise<ScheduleRecord | undefined> | undefined;
-  return () => (read ??= readSchedule(scheduleId));
+  return scheduleReadOnce(readSchedule, scheduleId);
 }
 
 function sleepFor(ms: number): Promise<void> {
